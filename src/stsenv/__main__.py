@@ -1,0 +1,5 @@
+import sys
+
+from stsenv.cli import main
+
+sys.exit(main())

@@ -1,0 +1,83 @@
+"""The change set a verb makes to the shell: names to set (with values) and names to unset.
+
+Which names stsenv manages is decided here and nowhere else; the shell files learn them
+from the `__stsenv_save` line of each change (shell/README.md).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+from stsenv.model import RoleSession
+from stsenv.settings import ARN_VAR, EXPIRY_VAR, ROLE_VAR, STAMP_VAR, VARS_VAR
+
+CREDENTIAL_VARS = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+)
+REGION_VARS = ("AWS_REGION", "AWS_DEFAULT_REGION")
+# The tutorial's `unset AWS_DEFAULT_PROFILE`, plus stale names older tools leave behind.
+CLEARED_VARS = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SECURITY_TOKEN",
+    "AWS_SESSION_EXPIRATION",
+)
+STATE_VARS = (ROLE_VAR, ARN_VAR, EXPIRY_VAR, STAMP_VAR, VARS_VAR)
+# Every name a `use` may touch; an empty value of one of these counts as unset.
+MANAGED_VARS = CREDENTIAL_VARS + REGION_VARS + CLEARED_VARS + STATE_VARS
+
+_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class EnvChange:
+    sets: dict[str, str] = field(default_factory=dict)
+    unsets: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Names reach shell code unquoted, so they are checked, never quoted.
+        for name in (*self.sets, *self.unsets):
+            if not _NAME.match(name):
+                raise ValueError(f"not a variable name: {name!r}")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (*self.sets, *self.unsets)
+
+    @property
+    def empty(self) -> bool:
+        return not self.sets and not self.unsets
+
+
+def rfc3339(epoch: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def for_role(session: RoleSession, stamp: str) -> EnvChange:
+    """What `use` does to the shell for an assumed role."""
+    creds = session.credentials
+    sets = {
+        "AWS_ACCESS_KEY_ID": creds.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
+        "AWS_SESSION_TOKEN": creds.session_token,
+        "AWS_CREDENTIAL_EXPIRATION": rfc3339(creds.expiration),
+    }
+    if session.region:
+        sets.update(dict.fromkeys(REGION_VARS, session.region))
+    sets.update(
+        {
+            ROLE_VAR: session.display_name,
+            ARN_VAR: session.assumed_role_arn,
+            EXPIRY_VAR: str(creds.expiration),
+            STAMP_VAR: stamp,
+        }
+    )
+    unsets = tuple(n for n in CLEARED_VARS if n not in sets)
+    # The list itself is managed too, so a nested shell's `clear` gives back its parent's.
+    sets[VARS_VAR] = " ".join((*sets, VARS_VAR, *unsets))
+    return EnvChange(sets, unsets)

@@ -1,0 +1,92 @@
+"""The use cases: functions of (environment, credentials, clock) -> an environment change.
+
+`aws/` (credentials) and `shells/` (syntax) never import each other; they meet here and in
+cli.py, which prints what these functions return.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass
+
+from stsenv import aws
+from stsenv.envchange import MANAGED_VARS, EnvChange, for_role, rfc3339
+from stsenv.errors import NotActive
+from stsenv.model import RoleSession, UseRequest, parse_duration, validate_session_name
+from stsenv.settings import ARN_VAR, EXPIRY_VAR, ROLE_VAR, Settings
+
+STAMP_KEEP_SECONDS = 24 * 3600  # stamps of roles expired longer ago than this are removed
+
+
+def baseline(env: MutableMapping[str, str]) -> MutableMapping[str, str]:
+    """The hook hands us its baseline with unset names as empty strings (fish cannot
+    unset a variable for one child only), so an empty managed name means unset."""
+    for name in MANAGED_VARS:
+        if env.get(name) == "":
+            del env[name]
+    return env
+
+
+def use(
+    request: UseRequest,
+    env: MutableMapping[str, str],
+    settings: Settings,
+    now: int,
+    ask: Callable[[str], str],
+) -> tuple[EnvChange, RoleSession]:
+    # Input errors first, before any file or network is touched.
+    if request.duration is not None:
+        parse_duration(request.duration)
+    if request.session_name is not None:
+        validate_session_name(request.session_name)
+    role = aws.get_session(request, baseline(env), settings, now, ask)
+    return for_role(role, stamp_expiry(settings, role.credentials.expiration, now)), role
+
+
+def stamp_expiry(settings: Settings, expiry: int, now: int) -> str:
+    """A file whose mtime is the expiry: fish reads `now - expiry` from it without a fork."""
+    folder = str(settings.stamp_dir)
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    path = os.path.join(folder, str(expiry))
+    if not os.path.exists(path):
+        for old in os.listdir(folder):
+            if old.isdigit() and int(old) < now - STAMP_KEEP_SECONDS:
+                os.unlink(os.path.join(folder, old))
+        with open(path, "a"):
+            pass
+    os.utime(path, (expiry, expiry))
+    return path
+
+
+@dataclass(frozen=True)
+class Status:
+    role: str
+    arn: str
+    account: str
+    expiration: str
+    remaining_seconds: int
+    access_key: str  # masked like `aws configure list`
+
+
+def status(env: Mapping[str, str], now: int) -> Status:
+    role = env.get(ROLE_VAR, "")
+    expiry = env.get(EXPIRY_VAR, "")
+    if not role or not expiry.isdigit():
+        raise NotActive("no role is active in this shell: start one with `stsenv use ROLE`")
+    left = int(expiry) - now
+    if left <= 0:
+        raise NotActive(
+            f"role {role} expired at {rfc3339(int(expiry))}: `stsenv use {role}` to renew it"
+        )
+    arn = env.get(ARN_VAR, "")
+    parts = arn.split(":")
+    key = env.get("AWS_ACCESS_KEY_ID", "")
+    return Status(
+        role=role,
+        arn=arn,
+        account=parts[4] if len(parts) > 5 else "",
+        expiration=rfc3339(int(expiry)),
+        remaining_seconds=left,
+        access_key=("*" * 16 + key[-4:]) if key else "",
+    )

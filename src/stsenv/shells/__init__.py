@@ -1,0 +1,47 @@
+"""The registry of shells: how each quotes, sets and unsets, and where its hook file is."""
+
+from __future__ import annotations
+
+import os
+from typing import Protocol
+
+from stsenv.envchange import EnvChange
+from stsenv.errors import EnvironmentProblem, UsageError
+from stsenv.shells.fish import FishShell
+from stsenv.shells.posix import PosixShell
+
+
+class Shell(Protocol):
+    name: str
+
+    def quote(self, value: str) -> str: ...
+
+    def render(self, change: EnvChange) -> str: ...
+
+
+SHELLS: dict[str, Shell] = {
+    "bash": PosixShell("bash"),
+    "zsh": PosixShell("zsh"),
+    "fish": FishShell(),
+}
+
+
+def get(name: str) -> Shell:
+    shell = SHELLS.get(name)
+    if shell is None:
+        raise UsageError(f"unsupported shell {name[:40]!r}: stsenv supports {', '.join(SHELLS)}")
+    return shell
+
+
+def hook_file(name: str) -> str:
+    """shell/stsenv.<name>: inside the wheel (stsenv/shell/) or, for an editable
+    install or a checkout, at the top of the source tree."""
+    get(name)
+    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    for folder in (package, os.path.dirname(os.path.dirname(package))):
+        candidate = os.path.join(folder, "shell", f"stsenv.{name}")
+        if os.path.isfile(candidate):
+            return candidate
+    raise EnvironmentProblem(
+        f"shell/stsenv.{name} is missing from this installation: reinstall stsenv"
+    )

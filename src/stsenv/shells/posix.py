@@ -1,0 +1,28 @@
+"""bash and zsh: POSIX single quoting, `export` and `unset`."""
+
+from __future__ import annotations
+
+from stsenv.envchange import EnvChange
+
+
+def quote(value: str) -> str:
+    """Single-quote `value`: inside '...' nothing is special but the quote itself."""
+    return "'" + value.replace("'", "'\\''") + "'"
+
+
+class PosixShell:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def quote(self, value: str) -> str:
+        return quote(value)
+
+    def render(self, change: EnvChange) -> str:
+        if change.empty:
+            return ""
+        lines = [f"__stsenv_save {' '.join(change.names)}"]
+        lines += [f"export {name}={quote(value)}" for name, value in change.sets.items()]
+        if change.unsets:
+            lines.append(f"unset {' '.join(change.unsets)}")
+        lines.append("__stsenv_activate")
+        return "\n".join(lines) + "\n"
