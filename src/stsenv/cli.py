@@ -10,14 +10,20 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
-from typing import Any
 
 from stsenv import spec
 from stsenv.errors import EnvironmentProblem, StsenvError, UsageError
 from stsenv.settings import Settings
 
-Handler = Callable[..., int]
+# Runtime imports of typing/collections.abc cost milliseconds the fast verbs do not have.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from stsenv.shells import Shell
+
+    Handler = Callable[..., int]
 
 
 def hook(settings: Settings, shell: str | None) -> int:
@@ -49,7 +55,7 @@ def _rc_line() -> str:
     return f'`eval "$(stsenv hook {"zsh" if shell == "zsh" else "bash"})"` to {rc}'
 
 
-def _hooked_shell(settings: Settings, verb: str) -> Any:
+def _hooked_shell(settings: Settings, verb: str) -> Shell:
     """The shell whose hook called us; refuse to print credentials anywhere else."""
     from stsenv import shells
 
@@ -224,7 +230,7 @@ def build_app(settings: Settings) -> Any:
                 )
             )
 
-        def run(_verb: spec.Verb = verb, **values: Any) -> int:
+        def run(_verb: spec.Verb = verb, **values: object) -> int:
             return HANDLERS[_verb.name](settings, **values)
 
         run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]

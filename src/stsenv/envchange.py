@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
 
-from stsenv.model import RoleSession
 from stsenv.settings import ARN_VAR, EXPIRY_VAR, ROLE_VAR, STAMP_VAR, VARS_VAR
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from stsenv.model import RoleSession
 
 CREDENTIAL_VARS = (
     "AWS_ACCESS_KEY_ID",
@@ -34,12 +36,12 @@ MANAGED_VARS = CREDENTIAL_VARS + REGION_VARS + CLEARED_VARS + STATE_VARS
 _NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
 
-@dataclass(frozen=True)
 class EnvChange:
-    sets: dict[str, str] = field(default_factory=dict)
-    unsets: tuple[str, ...] = ()
+    __slots__ = ("sets", "unsets")
 
-    def __post_init__(self) -> None:
+    def __init__(self, sets: dict[str, str] | None = None, unsets: tuple[str, ...] = ()) -> None:
+        self.sets = sets or {}
+        self.unsets = unsets
         # Names reach shell code unquoted, so they are checked, never quoted.
         for name in (*self.sets, *self.unsets):
             if not _NAME.match(name):

@@ -7,14 +7,19 @@ cli.py, which prints what these functions return.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, MutableMapping
-from dataclasses import dataclass
 
 from stsenv import aws
 from stsenv.envchange import MANAGED_VARS, EnvChange, for_role, rfc3339
 from stsenv.errors import NotActive
-from stsenv.model import RoleSession, UseRequest, parse_duration, validate_session_name
-from stsenv.settings import ARN_VAR, EXPIRY_VAR, ROLE_VAR, Settings
+from stsenv.model import parse_duration, validate_session_name
+from stsenv.settings import ARN_VAR, EXPIRY_VAR, ROLE_VAR
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, MutableMapping
+
+    from stsenv.model import RoleSession, UseRequest
+    from stsenv.settings import Settings
 
 STAMP_KEEP_SECONDS = 24 * 3600  # stamps of roles expired longer ago than this are removed
 
@@ -46,7 +51,7 @@ def use(
 
 def stamp_expiry(settings: Settings, expiry: int, now: int) -> str:
     """A file whose mtime is the expiry: fish reads `now - expiry` from it without a fork."""
-    folder = str(settings.stamp_dir)
+    folder = settings.stamp_dir
     os.makedirs(folder, mode=0o700, exist_ok=True)
     path = os.path.join(folder, str(expiry))
     if not os.path.exists(path):
@@ -59,14 +64,24 @@ def stamp_expiry(settings: Settings, expiry: int, now: int) -> str:
     return path
 
 
-@dataclass(frozen=True)
 class Status:
-    role: str
-    arn: str
-    account: str
-    expiration: str
-    remaining_seconds: int
-    access_key: str  # masked like `aws configure list`
+    __slots__ = ("access_key", "account", "arn", "expiration", "remaining_seconds", "role")
+
+    def __init__(
+        self,
+        role: str,
+        arn: str,
+        account: str,
+        expiration: str,
+        remaining_seconds: int,
+        access_key: str,
+    ) -> None:
+        self.role = role
+        self.arn = arn
+        self.account = account
+        self.expiration = expiration  # RFC 3339 UTC
+        self.remaining_seconds = remaining_seconds
+        self.access_key = access_key  # masked like `aws configure list`
 
 
 def status(env: Mapping[str, str], now: int) -> Status:

@@ -8,25 +8,37 @@ exists because importing typer alone costs ~45 ms, more than the whole budget of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
 class Param:
-    name: str  # the handler's keyword argument
-    help: str
-    flag: str | None = None  # "--duration"; None for a positional argument
-    boolean: bool = False  # a flag that takes no value
-    required: bool = False  # for positional arguments
-    metavar: str = ""
+    __slots__ = ("boolean", "flag", "help", "metavar", "name", "required")
+
+    def __init__(
+        self,
+        name: str,
+        help: str,
+        flag: str | None = None,
+        boolean: bool = False,
+        required: bool = False,
+        metavar: str = "",
+    ) -> None:
+        self.name = name  # the handler's keyword argument
+        self.help = help
+        self.flag = flag  # "--duration"; None for a positional argument
+        self.boolean = boolean  # a flag that takes no value
+        self.required = required  # for positional arguments
+        self.metavar = metavar
 
 
-@dataclass(frozen=True)
 class Verb:
-    name: str
-    help: str
-    params: tuple[Param, ...] = ()
-    changes_env: bool = False  # the hook's wrapper evals stdout (shell/README.md)
+    __slots__ = ("changes_env", "help", "name", "params")
+
+    def __init__(
+        self, name: str, help: str, params: tuple[Param, ...] = (), changes_env: bool = False
+    ) -> None:
+        self.name = name
+        self.help = help
+        self.params = params
+        self.changes_env = changes_env  # the hook's wrapper evals stdout (shell/README.md)
 
 
 JSON = Param("json", "Print JSON instead of text.", flag="--json", boolean=True)

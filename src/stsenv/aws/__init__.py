@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from stsenv.model import RoleSession, UseRequest
+from stsenv.aws import cache
+from stsenv.errors import UsageError
+from stsenv.model import RoleSession, UseRequest, parse_duration, validate_session_name
 from stsenv.settings import Settings
+
+_MAX_TARGET = 2048  # the longest role ARN is far shorter; anything longer is a mistake
 
 
 def get_session(
@@ -22,4 +26,25 @@ def get_session(
     `ask(prompt)` reads one line from the terminal (for an MFA code), never from stdout.
     Raises stsenv.errors.StsenvError subclasses, never botocore exceptions.
     """
-    raise NotImplementedError("the AWS side is being written")
+    # Input that is wrong is wrong with or without a cache: check it before looking there.
+    if not request.target or len(request.target) > _MAX_TARGET or not request.target.isprintable():
+        raise UsageError(f"target {request.target[:80]!r} is not a role ARN, name or alias")
+    if request.duration is not None:
+        parse_duration(request.duration)
+    if request.session_name is not None:
+        validate_session_name(request.session_name)
+    # No config.toml parsing here: the fingerprint covers the file's identity, so a cached
+    # session proves the config was valid and unchanged since.
+    key = cache.fingerprint(request, env, settings)
+    if not request.refresh:
+        cached = cache.load_session(settings, key, now)
+        if cached is not None:
+            return cached
+
+    from stsenv.aws import assume  # botocore is imported here, on the cold path only
+    from stsenv.config import load_aliases
+
+    aliases = load_aliases(settings.config_file)
+    session = assume.assume_role(request, env, settings, now, ask, aliases)
+    cache.store_session(settings, key, session)
+    return session

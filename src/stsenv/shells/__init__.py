@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import os
-from typing import Protocol
 
-from stsenv.envchange import EnvChange
 from stsenv.errors import EnvironmentProblem, UsageError
 from stsenv.shells.fish import FishShell
 from stsenv.shells.posix import PosixShell
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Protocol
 
-class Shell(Protocol):
-    name: str
+    from stsenv.envchange import EnvChange
 
-    def quote(self, value: str) -> str: ...
+    class Shell(Protocol):
+        name: str
 
-    def render(self, change: EnvChange) -> str: ...
+        def quote(self, value: str) -> str: ...
+
+        def render(self, change: EnvChange) -> str: ...
 
 
 SHELLS: dict[str, Shell] = {

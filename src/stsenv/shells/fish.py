@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from stsenv.envchange import EnvChange
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from stsenv.envchange import EnvChange
 
 
 def quote(value: str) -> str:
