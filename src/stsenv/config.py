@@ -83,7 +83,7 @@ def load_aliases(path: str) -> dict[str, RoleAlias]:
 
 def _parse(path: str, text: str, data: dict[str, Any]) -> dict[str, RoleAlias]:
     def fail(what: str, alias: str | None = None, key: str | None = None) -> UsageError:
-        line = _line_of(text, alias, key)
+        line = _line_of(text, f"roles.{alias}" if alias is not None else None, key)
         where = f"config {path}, line {line}" if line else f"config {path}"
         return UsageError(f"{where}: {what}")
 
@@ -98,15 +98,16 @@ def _parse(path: str, text: str, data: dict[str, Any]) -> dict[str, RoleAlias]:
     aliases: dict[str, RoleAlias] = {}
     for alias, table in roles.items():
         if not isinstance(table, dict):
-            raise fail(f"[roles.{alias[:40]}] must be a table", alias)
+            line = _line_of(text, "roles", alias)
+            where = f"config {path}, line {line}" if line else f"config {path}"
+            raise UsageError(f"{where}: [roles.{alias[:40]}] must be a table")
         if not alias or len(alias) > 64:
             raise fail("a role alias must be 1 to 64 characters long", alias)
         values: dict[str, str] = {}
         for key, value in table.items():
             if key not in _KEYS:
                 raise fail(
-                    f"unknown key {key[:40]!r} in [roles.{alias[:40]}] "
-                    f"(known: {', '.join(_KEYS)})",
+                    f"unknown key {key[:40]!r} in [roles.{alias[:40]}] (known: {', '.join(_KEYS)})",
                     alias,
                     key,
                 )
@@ -139,25 +140,24 @@ def _check_value(key: str, value: str) -> None:
         raise UsageError(f"{key} must be non-empty printable text")
 
 
-def _line_of(text: str, alias: str | None, key: str | None) -> int | None:
-    """Best-effort line of `key` in [roles.<alias>], or of a top-level `key` when alias is None
-    (tomllib reports lines only for syntax errors)."""
-    wanted_table = f"roles.{alias}" if alias is not None else None
-    table: str | None = None
+def _line_of(text: str, table: str | None, key: str | None) -> int | None:
+    """Best-effort line of `key` in [table] (table None: top level), else of the table's
+    header (tomllib reports lines only for syntax errors)."""
+    current: str | None = None
     header_line: int | None = None
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if stripped.startswith("["):
-            table = stripped.split("#", 1)[0].strip().strip("[]")
-            table = table.replace('"', "").replace("'", "").replace(" ", "")
-            if wanted_table is not None and table == wanted_table:
+            current = stripped.split("#", 1)[0].strip().strip("[]")
+            current = current.replace('"', "").replace("'", "").replace(" ", "")
+            if table is not None and current == table:
                 header_line = number
-            if wanted_table is None and key is not None and table.split(".")[0] == key:
+            if table is None and key is not None and current.split(".")[0] == key:
                 return number
             continue
         if "=" not in stripped:
             continue
         name = stripped.split("=", 1)[0].strip().strip("\"'")
-        if table == wanted_table and name == key:
+        if current == table and name == key:
             return number
     return header_line

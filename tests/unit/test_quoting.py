@@ -17,7 +17,7 @@ from stsenv import shells
 
 READ_BACK = "import os,sys; sys.stdout.buffer.write(os.environb[b'STSENV_T'])"
 # Environment strings cannot hold NUL; Python strings with lone surrogates cannot be encoded.
-env_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
+env_text = st.text(st.characters(codec="utf-8", exclude_characters="\x00"))
 HOSTILE = [
     "",
     "'",

@@ -3,12 +3,16 @@ call is about to be made: a cached `use` must not import them (a test checks).""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-
 from stsenv.aws import cache
 from stsenv.errors import UsageError
-from stsenv.model import RoleSession, UseRequest, parse_duration, validate_session_name
-from stsenv.settings import Settings
+from stsenv.model import parse_duration, validate_session_name
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from stsenv.model import RoleSession, UseRequest
+    from stsenv.settings import Settings
 
 _MAX_TARGET = 2048  # the longest role ARN is far shorter; anything longer is a mistake
 

@@ -23,6 +23,7 @@ from botocore.credentials import (
     InstanceMetadataProvider,
     ReadOnlyCredentials,
 )
+from botocore.parsers import ResponseParserError
 
 from stsenv.aws import cache
 from stsenv.config import ROLE_ARN, ROLE_NAME, RoleAlias
@@ -41,7 +42,7 @@ from stsenv.settings import Settings
 # Standard retry mode retries throttling, 5xx and connection errors with backoff; with these
 # timeouts a dead or hanging endpoint fails in well under 20 s instead of botocore's minutes.
 CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3},
+    retries={"mode": "standard", "total_max_attempts": 3},  # 3 attempts in all
     connect_timeout=3,
     read_timeout=4,
     user_agent_extra="stsenv",
@@ -106,7 +107,7 @@ def assume_role(
             return _assume(ctx, env, settings, now, ask, aliases)
         except StsenvError:
             raise
-        except (bx.BotoCoreError, bx.ClientError) as e:
+        except (bx.BotoCoreError, bx.ClientError, ResponseParserError) as e:
             raise _translate(e, ctx) from None
 
 
@@ -164,7 +165,7 @@ def _assume(
 
     try:
         answer = _client(source, "sts", region).assume_role(**params)
-    except (bx.BotoCoreError, bx.ClientError):
+    except (bx.BotoCoreError, bx.ClientError, ResponseParserError):
         if name_key is not None:
             cache.forget_role_arn(settings, name_key)  # maybe a wrong guess: resolve anew
         raise
@@ -451,7 +452,7 @@ def _translate(e: Exception, ctx: _Context) -> StsenvError:
         )
     if isinstance(e, bx.ClientError):
         return _translate_client_error(e, ctx)
-    if isinstance(e, bx.ResponseParserError):
+    if isinstance(e, ResponseParserError):
         return AwsUnreachable("the AWS endpoint sent an answer that is not an AWS response")
     return AwsUnreachable(f"the AWS call failed: {type(e).__name__}: {_one_line(e, 120)}")
 

@@ -7,17 +7,22 @@ same directory + os.replace), so a shell never reads half a file. A file we did 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import stat
 import sys
-from collections.abc import Mapping
-from typing import Any
 
-from stsenv.model import Credentials, RoleSession, UseRequest
-from stsenv.settings import Settings
+from stsenv.model import Credentials, RoleSession
+
+# Typing-only imports: `typing` and `collections.abc` cost milliseconds on every cached `use`.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+    from stsenv.model import UseRequest
+    from stsenv.settings import Settings
 
 FORMAT = 1
 MIN_LIFE_LEFT = 5 * 60  # reuse only while at least this much life is left ...
@@ -183,8 +188,10 @@ def _write_atomically(directory: str, name: str, data: Mapping[str, object]) -> 
             os.fsync(f.fileno())
         os.replace(tmp, os.path.join(directory, name))
     except BaseException:
-        with contextlib.suppress(OSError):
+        try:  # noqa: SIM105 - contextlib costs an import on the cached path
             os.unlink(tmp)
+        except OSError:
+            pass
         raise
 
 
@@ -286,5 +293,7 @@ def store_role_arn(settings: Settings, key: str, role_arn: str) -> None:
 
 
 def forget_role_arn(settings: Settings, key: str) -> None:
-    with contextlib.suppress(OSError):
+    try:  # noqa: SIM105 - contextlib costs an import on the cached path
         os.unlink(os.path.join(settings.cache_dir, f"role-{key}.json"))
+    except OSError:
+        pass

@@ -1,0 +1,209 @@
+# stsenv hook for bash: eval "$(stsenv hook bash)" in ~/.bashrc (or source this file).
+# Protocol: shell/README.md. Private names start with __stsenv_. Builtins are called as
+# `\builtin NAME` so that a user's aliases named like them (expanded when this file is
+# parsed) cannot change what runs. Safe to load twice.
+
+# The wrapper: only verbs that change the environment are evaluated, and only on success.
+stsenv() {
+    \builtin local __stsenv_out __stsenv_rc=0
+    case ${1-} in
+    use | clear | refresh)
+        # The program runs with the baseline (restored in this subshell only), so a second
+        # `use` starts from the user's own credentials. Nothing changes here unless it exits 0;
+        # Ctrl-C aborts the whole function before the eval.
+        __stsenv_out=$(
+            __stsenv_restore
+            STSENV_SHELL=bash \command stsenv "$@"
+        ) || __stsenv_rc=$?
+        if ((__stsenv_rc != 0)); then
+            \builtin return "$__stsenv_rc"
+        fi
+        # The printed code describes "baseline + this role": start from the baseline.
+        __stsenv_restore
+        \builtin eval "$__stsenv_out"
+        ;;
+    *)
+        \command stsenv "$@"
+        ;;
+    esac
+}
+
+# Record the current value (or "was unset") of each NAME not recorded yet, in shell
+# variables that are never exported (the baseline may hold long-term keys).
+__stsenv_save() {
+    \builtin local __stsenv_n
+    for __stsenv_n in "$@"; do
+        # Names reach ${!n} and printf -v, which evaluate subscripts: identifiers only.
+        case $__stsenv_n in
+        '' | [!A-Z_]* | *[!A-Z0-9_]*) \builtin continue ;;
+        esac
+        case " ${__stsenv_saved-} " in
+        *" $__stsenv_n "*) \builtin continue ;;
+        esac
+        __stsenv_saved="${__stsenv_saved-}${__stsenv_saved:+ }$__stsenv_n"
+        if [[ -n ${!__stsenv_n+x} ]]; then
+            \builtin printf -v "__stsenv_old_$__stsenv_n" '%s' "${!__stsenv_n}"
+            # `set -a` would export it: the baseline stays in this shell.
+            \builtin export -n "__stsenv_old_$__stsenv_n" __stsenv_saved
+        else
+            \builtin unset -v "__stsenv_old_$__stsenv_n"
+        fi
+    done
+}
+
+# Put the baseline back (old bytes, or unset) and forget it; silent.
+__stsenv_restore() {
+    \builtin local __stsenv_n __stsenv_v IFS=' '
+    if [[ -n ${__stsenv_saved+x} ]]; then
+        for __stsenv_n in $__stsenv_saved; do
+            __stsenv_v=__stsenv_old_$__stsenv_n
+            if [[ -n ${!__stsenv_v+x} ]]; then
+                \builtin export "$__stsenv_n=${!__stsenv_v}"
+                \builtin unset -v "$__stsenv_v"
+            else
+                \builtin unset -v "$__stsenv_n"
+            fi
+        done
+        \builtin unset -v __stsenv_saved
+    elif [[ -n ${STSENV_VARS-} ]]; then
+        # A role inherited from a parent shell: no baseline here, so drop its names.
+        for __stsenv_n in $STSENV_VARS; do
+            case $__stsenv_n in
+            '' | [!A-Z_]* | *[!A-Z0-9_]*) ;;
+            *) \builtin unset -v "$__stsenv_n" ;;
+            esac
+        done
+    fi
+    __stsenv_ps1_remove
+    \builtin unset -v STSENV_SEGMENT __stsenv_expiry __stsenv_role __stsenv_minutes \
+        __stsenv_prompt_off __stsenv_ps1_text
+}
+
+# Start showing the role that the eval'd code just exported.
+__stsenv_activate() {
+    # Bash arithmetic on text runs code hidden in it ("a[$(cmd)]"), and a leading 0 means
+    # octal: accept plain digits only, and keep a checked copy for the prompt hook.
+    case ${STSENV_EXPIRY-} in
+    '' | 0* | *[!0-9]*)
+        \builtin printf 'stsenv: STSENV_EXPIRY is not a time in epoch seconds; role cleared\n' >&2
+        __stsenv_restore
+        \builtin return 1
+        ;;
+    esac
+    __stsenv_expiry=$STSENV_EXPIRY
+    __stsenv_role=${STSENV_ROLE-}
+    __stsenv_minutes=-1 # forces the first draw
+    __stsenv_prompt_off=${STSENV_DISABLE_PROMPT-}
+    __stsenv_prompt_tick
+}
+
+# Seconds since the epoch, without a process where bash allows it.
+__stsenv_clock() {
+    if [[ -n ${EPOCHSECONDS-} ]]; then # bash >= 5
+        __stsenv_now=$EPOCHSECONDS
+    elif ((BASH_VERSINFO[0] > 4 || BASH_VERSINFO[1] >= 2)); then
+        \builtin printf -v __stsenv_now '%(%s)T' -1
+    else
+        # bash < 4.2 has no builtin clock: one `date` per prompt while a role is active.
+        __stsenv_now=$(\command date +%s)
+    fi
+}
+
+# Runs before every prompt. Spawns no process. Keeps $?: it returns the status it was
+# called with (PROMPT_COMMAND runs it as `... && :`, so `set -e` cannot end the shell).
+__stsenv_prompt_hook() {
+    \builtin local __stsenv_status=$?
+    [[ -z ${__stsenv_expiry-} ]] || __stsenv_prompt_tick
+    \builtin return "$__stsenv_status"
+}
+
+__stsenv_prompt_tick() {
+    \builtin local __stsenv_now __stsenv_left
+    __stsenv_clock
+    __stsenv_left=$((__stsenv_expiry - __stsenv_now))
+    if ((__stsenv_left <= 0)); then
+        \builtin printf 'stsenv: role %s expired; its credentials were cleared\n' "$__stsenv_role" >&2
+        __stsenv_restore
+    elif ((__stsenv_left / 60 != __stsenv_minutes)) ||
+        [[ ${STSENV_DISABLE_PROMPT-} != "${__stsenv_prompt_off-}" || ${PS1-} != "${__stsenv_ps1_inserted-}"* ]]; then
+        # Only when the minute, the opt-out, or PS1 (rewritten by another tool) changed.
+        __stsenv_draw $((__stsenv_left / 60))
+    fi
+    \builtin return 0
+}
+
+__stsenv_draw() {
+    __stsenv_minutes=$1
+    __stsenv_prompt_off=${STSENV_DISABLE_PROMPT-}
+    STSENV_SEGMENT="$__stsenv_role ${1}m"
+    __stsenv_ps1_remove
+    [[ $__stsenv_prompt_off != 1 ]] || \builtin return 0
+    # The role name comes from user config and must reach the prompt inert.
+    if \builtin shopt -q promptvars; then
+        # PS1 gets a reference: bash decodes `\` escapes before it expands parameters, and
+        # an expanded value is not expanded again, so `$(...)`, backticks and `\w` stay text.
+        __stsenv_ps1_text="[$STSENV_SEGMENT] "
+        # shellcheck disable=SC2016 # the reference is meant literally
+        __stsenv_ps1_inserted='${__stsenv_ps1_text-}'
+    else
+        # No expansion at all: only the prompt's backslash escapes remain to neutralise.
+        \builtin local __stsenv_bs=\\
+        __stsenv_ps1_inserted="[${STSENV_SEGMENT//"$__stsenv_bs"/"$__stsenv_bs$__stsenv_bs"}] "
+        if [[ :$SHELLOPTS: == *:posix:* ]]; then # POSIX mode: `!` is the history number
+            __stsenv_ps1_inserted=${__stsenv_ps1_inserted//"!"/"!!"}
+        fi
+    fi
+    PS1=$__stsenv_ps1_inserted${PS1-}
+}
+
+# Strip exactly what __stsenv_draw inserted, so PS1 is byte-identical afterwards.
+__stsenv_ps1_remove() {
+    if [[ -n ${__stsenv_ps1_inserted-} && ${PS1-} == "$__stsenv_ps1_inserted"* ]]; then
+        PS1=${PS1#"$__stsenv_ps1_inserted"}
+    fi
+    __stsenv_ps1_inserted=
+}
+
+# `<role> <minutes>m` for custom prompts, computed now; nothing when no role is active.
+stsenv_prompt() {
+    \builtin local __stsenv_now
+    [[ -n ${__stsenv_expiry-} ]] || \builtin return 0
+    __stsenv_clock
+    if ((__stsenv_expiry > __stsenv_now)); then
+        \builtin printf '%s %sm' "$__stsenv_role" $(((__stsenv_expiry - __stsenv_now) / 60))
+    fi
+}
+
+# Install the prompt hook once, next to whatever is there already (run last, so a tool
+# that rewrites PS1 at each prompt still gets the segment added).
+__stsenv_install() {
+    \builtin local __stsenv_c
+    if [[ -n ${bash_preexec_imported-}${__bp_imported-} ]]; then
+        # bash-preexec owns PROMPT_COMMAND and hands each precmd function the user's $?.
+        for __stsenv_c in ${precmd_functions[@]+"${precmd_functions[@]}"}; do
+            [[ $__stsenv_c != __stsenv_prompt_hook ]] || \builtin return 0
+        done
+        precmd_functions+=(__stsenv_prompt_hook)
+    elif ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 501)) &&
+        [[ -n ${PROMPT_COMMAND+x} && ${PROMPT_COMMAND@a} == *a* ]]; then
+        # bash >= 5.1 runs every element of an array PROMPT_COMMAND.
+        for __stsenv_c in "${PROMPT_COMMAND[@]}"; do
+            [[ $__stsenv_c != *__stsenv_prompt_hook* ]] || \builtin return 0
+        done
+        PROMPT_COMMAND+=('__stsenv_prompt_hook && :')
+    else
+        # shellcheck disable=SC2128,SC2178 # here PROMPT_COMMAND is the string form
+        case ${PROMPT_COMMAND-} in
+        *__stsenv_prompt_hook*) ;;
+        '') PROMPT_COMMAND='__stsenv_prompt_hook && :' ;;
+        # A newline, not `;`: the old text may end in `;`, `&` or a comment.
+        *) PROMPT_COMMAND=$PROMPT_COMMAND$'\n''__stsenv_prompt_hook && :' ;;
+        esac
+    fi
+}
+__stsenv_install
+
+# A role inherited from a parent shell is shown, and cleared at its expiry, here too.
+if [[ -n ${STSENV_EXPIRY-} && -z ${__stsenv_expiry-} ]]; then
+    __stsenv_activate
+fi

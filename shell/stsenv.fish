@@ -1,0 +1,196 @@
+# stsenv hook for fish (>= 3.5): `stsenv hook fish | source` in ~/.config/fish/config.fish
+# (or source this file). Protocol: shell/README.md. Private names start with __stsenv_.
+# Only global variables are read or changed, never universal ones. Safe to load twice.
+
+# The wrapper: only verbs that change the environment are evaluated, and only on success.
+function stsenv --description 'Assume AWS IAM roles in this shell'
+    switch "$argv[1]"
+        case use clear refresh
+            # Collected as one string (newlines kept); Ctrl-C stops the program, and the
+            # non-zero status then stops us before the eval.
+            set -l out (__stsenv_run_with_baseline $argv | builtin string collect --no-trim-newlines)
+            set -l rc $pipestatus[1]
+            if test $rc -ne 0
+                return $rc
+            end
+            # The printed code describes "baseline + this role": start from the baseline.
+            __stsenv_restore
+            builtin eval $out
+        case '*'
+            command stsenv $argv
+    end
+end
+
+# Run the program with the baseline environment. fish has no subshell, so the role's
+# variables are shadowed by function-scoped exported copies of the baseline; a name that
+# was unset is passed as empty, which the program reads as unset.
+function __stsenv_run_with_baseline
+    if set -q __stsenv_saved
+        for name in $__stsenv_saved
+            set -l old __stsenv_old_$name
+            if set -q $old
+                set -fx $name $$old
+            else
+                set -fx $name
+            end
+        end
+    else if set -q STSENV_VARS
+        # A role inherited from a parent shell: hide all of it.
+        for name in (builtin string split ' ' -- $STSENV_VARS)
+            if builtin string match -qr '^[A-Z_][A-Z0-9_]*$' -- $name
+                set -fx $name
+            end
+        end
+    end
+    set -fx STSENV_SHELL fish
+    command stsenv $argv
+end
+
+# Record the current value (or "was unset") of each NAME not recorded yet, in global
+# variables that are never exported (the baseline may hold long-term keys).
+function __stsenv_save
+    for name in $argv
+        builtin string match -qr '^[A-Z_][A-Z0-9_]*$' -- $name; or continue
+        contains -- $name $__stsenv_saved; and continue
+        set -g __stsenv_saved $__stsenv_saved $name
+        if set -q -g $name
+            set -g __stsenv_old_$name $$name
+        else
+            set -e -g __stsenv_old_$name
+        end
+    end
+end
+
+# Put the baseline back (old value, or erased) and forget it; silent.
+function __stsenv_restore
+    if set -q __stsenv_saved
+        for name in $__stsenv_saved
+            set -l old __stsenv_old_$name
+            if set -q $old
+                set -gx $name $$old
+                set -e -g $old
+            else
+                set -e -g $name
+            end
+        end
+        set -e -g __stsenv_saved
+    else if set -q STSENV_VARS
+        # A role inherited from a parent shell: no baseline here, so drop its names.
+        for name in (builtin string split ' ' -- $STSENV_VARS)
+            if builtin string match -qr '^[A-Z_][A-Z0-9_]*$' -- $name
+                set -e -g $name
+            end
+        end
+    end
+    __stsenv_unwrap_prompt
+    set -e -g STSENV_SEGMENT __stsenv_expiry __stsenv_stamp __stsenv_role __stsenv_prompt_off \
+        __stsenv_lo __stsenv_hi __stsenv_pending
+    return 0
+end
+
+# Start showing the role that the eval'd code just exported.
+function __stsenv_activate
+    if not builtin string match -qr '^[1-9][0-9]*$' -- "$STSENV_EXPIRY"; or not set -q STSENV_STAMP
+        builtin printf '%s\n' 'stsenv: STSENV_EXPIRY is not a time in epoch seconds; role cleared' >&2
+        __stsenv_restore
+        return 1
+    end
+    set -g __stsenv_expiry $STSENV_EXPIRY
+    set -g __stsenv_stamp "$STSENV_STAMP"
+    set -g __stsenv_role "$STSENV_ROLE"
+    set -g __stsenv_prompt_off "$STSENV_DISABLE_PROMPT"
+    # An empty range: the first tick draws.
+    set -g __stsenv_lo 1
+    set -g __stsenv_hi 0
+    __stsenv_tick
+end
+
+# Runs before every prompt. Spawns no process: fish has no builtin clock, but the program
+# stamped $STSENV_STAMP's mtime with the expiry, so `path mtime --relative` is now - expiry.
+function __stsenv_prompt_hook --on-event fish_prompt
+    set -q __stsenv_expiry; or return 0
+    __stsenv_tick
+end
+
+function __stsenv_tick
+    builtin path mtime --relative -- $__stsenv_stamp | builtin read -l rel
+    or set rel (builtin math (command date +%s) - $__stsenv_expiry) # stamp gone: fork once
+    if builtin test $rel -ge 0
+        builtin printf 'stsenv: role %s expired; its credentials were cleared\n' $__stsenv_role >&2
+        __stsenv_restore
+    else if builtin test $rel -lt $__stsenv_lo -o $rel -gt $__stsenv_hi
+        or builtin test "$STSENV_DISABLE_PROMPT" != "$__stsenv_prompt_off"
+        __stsenv_draw $rel # the minute or the opt-out changed
+    else if set -q __stsenv_pending
+        # Our fish_prompt did not run at the last prompt: the user redefined fish_prompt.
+        __stsenv_wrap_prompt
+    end
+    if set -q __stsenv_user_fish_prompt_wrapped
+        set -g __stsenv_pending 1
+    end
+    return 0
+end
+
+function __stsenv_draw --argument-names rel
+    set -l minutes (builtin math --scale=0 "floor(-($rel) / 60)")
+    # The range of `now - expiry` that shows these minutes.
+    set -g __stsenv_lo (builtin math "-60 * $minutes - 59")
+    set -g __stsenv_hi (builtin math "-60 * $minutes")
+    set -g STSENV_SEGMENT "$__stsenv_role "$minutes"m"
+    set -g __stsenv_prompt_off "$STSENV_DISABLE_PROMPT"
+    if builtin test "$__stsenv_prompt_off" = 1
+        __stsenv_unwrap_prompt
+    else
+        __stsenv_wrap_prompt
+    end
+end
+
+# fish has no prompt string to prefix: while a role is shown, fish_prompt is ours, and it
+# calls a copy of the user's (which stays exactly as it was, and comes back on clear).
+function __stsenv_wrap_prompt
+    if set -q __stsenv_user_fish_prompt_wrapped; and __stsenv_prompt_is_ours
+        return 0
+    end
+    builtin functions --erase __stsenv_user_fish_prompt
+    builtin functions --copy fish_prompt __stsenv_user_fish_prompt 2>/dev/null
+    set -g __stsenv_user_fish_prompt_wrapped 1
+    function fish_prompt --description $__stsenv_prompt_description
+        # The user's prompt runs first, so it still sees $status and $pipestatus.
+        set -l user (__stsenv_user_fish_prompt)
+        set -e -g __stsenv_pending
+        # Printed, never evaluated: the role name is shown as text.
+        builtin printf '[%s] ' $STSENV_SEGMENT
+        builtin printf '%s\n' $user
+    end
+end
+
+function __stsenv_unwrap_prompt
+    set -q __stsenv_user_fish_prompt_wrapped; or return 0
+    set -e -g __stsenv_user_fish_prompt_wrapped __stsenv_pending
+    # Put the user's prompt back only if fish_prompt is still ours.
+    if __stsenv_prompt_is_ours
+        builtin functions --erase fish_prompt
+        builtin functions --copy __stsenv_user_fish_prompt fish_prompt 2>/dev/null
+    end
+    builtin functions --erase __stsenv_user_fish_prompt
+end
+set -g __stsenv_prompt_description 'stsenv: the role segment, then your prompt'
+
+function __stsenv_prompt_is_ours
+    set -l details (builtin functions --details --verbose fish_prompt)
+    builtin test "$details[5]" = $__stsenv_prompt_description
+end
+
+# `<role> <minutes>m` for custom prompts, computed now; nothing when no role is active.
+function stsenv_prompt
+    set -q __stsenv_expiry; or return 0
+    builtin path mtime --relative -- $__stsenv_stamp | builtin read -l rel; or return 0
+    if builtin test $rel -lt 0
+        builtin printf '%s %sm' $__stsenv_role (builtin math --scale=0 "floor(-($rel) / 60)")
+    end
+end
+
+# A role inherited from a parent shell is shown, and cleared at its expiry, here too.
+if set -q STSENV_EXPIRY; and not set -q __stsenv_expiry
+    __stsenv_activate
+end
