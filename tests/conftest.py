@@ -1,3 +1,3 @@
-"""Shared fixtures: the local AWS world (fixtures/emulator.py) and real shells (fixtures/shells.py)."""
+"""Shared fixtures: the local AWS world and real interactive shells."""
 
 pytest_plugins = ["fixtures.emulator", "fixtures.shells"]

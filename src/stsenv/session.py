@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import os
 
-from stsenv import aws
 from stsenv.envchange import MANAGED_VARS, EnvChange, for_role, rfc3339
 from stsenv.errors import NotActive
-from stsenv.model import parse_duration, validate_session_name
 from stsenv.settings import ARN_VAR, EXPIRY_VAR, ROLE_VAR
 
 TYPE_CHECKING = False
@@ -40,11 +38,8 @@ def use(
     now: int,
     ask: Callable[[str], str],
 ) -> tuple[EnvChange, RoleSession]:
-    # Input errors first, before any file or network is touched.
-    if request.duration is not None:
-        parse_duration(request.duration)
-    if request.session_name is not None:
-        validate_session_name(request.session_name)
+    from stsenv import aws  # not imported by `status`, which needs none of it
+
     role = aws.get_session(request, baseline(env), settings, now, ask)
     return for_role(role, stamp_expiry(settings, role.credentials.expiration, now)), role
 

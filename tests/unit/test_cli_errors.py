@@ -44,12 +44,23 @@ def test_one_line_and_exit_status(args: list[str], code: int, fragment: str) -> 
 
 @pytest.mark.parametrize(
     ("duration", "fragment"),
-    [("5m", "out of range"), ("13h", "out of range"), ("soon", "not understood"), ("1d", "not understood")],
+    [
+        ("5m", "out of range"),
+        ("13h", "out of range"),
+        ("soon", "not understood"),
+        ("1d", "not understood"),
+    ],
 )
 def test_bad_duration_is_refused_before_any_aws_call(duration: str, fragment: str) -> None:
     # An endpoint nobody listens on: reaching it would be a different error.
-    result = run("use", "s3Full", "--duration", duration, STSENV_SHELL="bash",
-                 AWS_ENDPOINT_URL="http://127.0.0.1:9")
+    result = run(
+        "use",
+        "s3Full",
+        "--duration",
+        duration,
+        STSENV_SHELL="bash",
+        AWS_ENDPOINT_URL="http://127.0.0.1:9",
+    )
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.startswith("stsenv: duration") and fragment in result.stderr
@@ -57,8 +68,14 @@ def test_bad_duration_is_refused_before_any_aws_call(duration: str, fragment: st
 
 
 def test_bad_session_name_is_refused() -> None:
-    result = run("use", "s3Full", "--session-name", "no spaces", STSENV_SHELL="bash",
-                 AWS_ENDPOINT_URL="http://127.0.0.1:9")
+    result = run(
+        "use",
+        "s3Full",
+        "--session-name",
+        "no spaces",
+        STSENV_SHELL="bash",
+        AWS_ENDPOINT_URL="http://127.0.0.1:9",
+    )
     assert result.returncode == 2
     assert result.stderr.startswith("stsenv: session name 'no spaces' is not valid")
 
@@ -68,8 +85,12 @@ def test_status_reports_from_the_environment_and_masks_the_key() -> None:
 
     expiry = int(time.time()) + 1800
     arn = "arn:aws:sts::123456789012:assumed-role/s3FullforAssumeRole/s3FullforAssumeRole-session"
-    env = {"STSENV_ROLE": "s3Full", "STSENV_EXPIRY": str(expiry), "STSENV_ARN": arn,
-           "AWS_ACCESS_KEY_ID": "ASIAEXAMPLEKEYID1234"}
+    env = {
+        "STSENV_ROLE": "s3Full",
+        "STSENV_EXPIRY": str(expiry),
+        "STSENV_ARN": arn,
+        "AWS_ACCESS_KEY_ID": "ASIAEXAMPLEKEYID1234",
+    }
     text = run("status", **env)
     assert text.returncode == 0
     assert "123456789012" in text.stdout and "s3Full" in text.stdout

@@ -51,6 +51,9 @@ def test_wheel_install_prints_the_same_files(wheel: Path, tmp_path: Path) -> Non
     )
     for shell in SHELLS:
         printed = subprocess.run(
-            [str(venv / "bin" / "stsenv"), "hook", shell], capture_output=True, check=True, timeout=60
+            [str(venv / "bin" / "stsenv"), "hook", shell],
+            capture_output=True,
+            check=True,
+            timeout=60,
         ).stdout
         assert printed == (ROOT / "shell" / f"stsenv.{shell}").read_bytes(), shell

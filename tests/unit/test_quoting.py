@@ -75,7 +75,9 @@ def test_hostile_values_round_trip(shell_name: str, value: str, tmp_path: Path) 
 
 
 @pytest.mark.parametrize("shell_name", ["bash", "zsh", "fish"])
-def test_arbitrary_values_round_trip(shell_name: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_arbitrary_values_round_trip(
+    shell_name: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     shell_or_skip(shell_name)
 
     @settings(max_examples=150, deadline=None)

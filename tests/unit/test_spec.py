@@ -52,7 +52,9 @@ def test_typer_app_has_exactly_the_specs_options() -> None:
     group = typer.main.get_command(build_app(Settings.from_env(os.environ)))
     for verb in spec.VERBS:
         command = group.commands[verb.name]  # type: ignore[attr-defined]
-        typer_flags = {opt for p in command.params for opt in getattr(p, "opts", []) if opt.startswith("--")}
+        typer_flags = {
+            opt for p in command.params for opt in getattr(p, "opts", []) if opt.startswith("--")
+        }
         typer_flags.discard("--help")
         spec_flags = {p.flag for p in verb.params if p.flag}
         assert typer_flags == spec_flags, verb.name
