@@ -20,7 +20,15 @@ stsenv() {
         fi
         # The printed code describes "baseline + this role": start from the baseline.
         __stsenv_restore
-        \builtin eval "$__stsenv_out"
+        # Parsed with aliases off: an alias named `export` must not see (or print) secrets.
+        if \builtin shopt -q expand_aliases; then
+            \builtin shopt -u expand_aliases
+            \builtin eval "$__stsenv_out" || __stsenv_rc=$?
+            \builtin shopt -s expand_aliases
+        else
+            \builtin eval "$__stsenv_out" || __stsenv_rc=$?
+        fi
+        \builtin return "$__stsenv_rc"
         ;;
     *)
         \command stsenv "$@"
@@ -75,8 +83,8 @@ __stsenv_restore() {
         done
     fi
     __stsenv_ps1_remove
-    \builtin unset -v STSENV_SEGMENT __stsenv_expiry __stsenv_role __stsenv_minutes \
-        __stsenv_prompt_off __stsenv_ps1_text
+    \builtin unset -v STSENV_SEGMENT __stsenv_role __stsenv_prompt_off __stsenv_ps1_text
+    __stsenv_expiry=0 __stsenv_next=0 __stsenv_minutes=-1 __stsenv_drawn=
 }
 
 # Start showing the role that the eval'd code just exported.
@@ -94,12 +102,13 @@ __stsenv_activate() {
     __stsenv_role=${STSENV_ROLE-}
     __stsenv_minutes=-1 # forces the first draw
     __stsenv_prompt_off=${STSENV_DISABLE_PROMPT-}
-    __stsenv_prompt_tick
+    __stsenv_tick
 }
 
-# Seconds since the epoch, without a process where bash allows it.
+# Seconds since the epoch, without a process where bash allows it (bash >= 5 has
+# $EPOCHSECONDS, read directly by the prompt hook).
 __stsenv_clock() {
-    if [[ -n ${EPOCHSECONDS-} ]]; then # bash >= 5
+    if [[ -n ${EPOCHSECONDS-} ]]; then
         __stsenv_now=$EPOCHSECONDS
     elif ((BASH_VERSINFO[0] > 4 || BASH_VERSINFO[1] >= 2)); then
         \builtin printf -v __stsenv_now '%(%s)T' -1
@@ -109,34 +118,47 @@ __stsenv_clock() {
     fi
 }
 
-# Runs before every prompt. Spawns no process. Keeps $?: it returns the status it was
-# called with (PROMPT_COMMAND runs it as `... && :`, so `set -e` cannot end the shell).
-__stsenv_prompt_hook() {
-    \builtin local __stsenv_status=$?
-    [[ -z ${__stsenv_expiry-} ]] || __stsenv_prompt_tick
-    \builtin return "$__stsenv_status"
-}
+# Runs before every prompt and spawns no process. It keeps $?: it returns the status it
+# was called with (PROMPT_COMMAND runs it as `... && :`, so `set -e` cannot end the shell).
+# The usual prompt costs one arithmetic test and one string comparison: inactive, or
+# before __stsenv_next (when the minute shown changes) with PS1 and the opt-out as this
+# hook left them. Everything else, and bash
+# without $EPOCHSECONDS (< 5.0), goes to __stsenv_tick.
+if [[ -n ${EPOCHSECONDS-} ]]; then
+    __stsenv_prompt_hook() {
+        __stsenv_status=$?
+        ((EPOCHSECONDS < __stsenv_next)) && [[ ${STSENV_DISABLE_PROMPT-}/${PS1-} == "$__stsenv_drawn" ]] ||
+            ((!__stsenv_expiry)) || __stsenv_tick
+        \return "$__stsenv_status"
+    }
+else
+    __stsenv_prompt_hook() {
+        __stsenv_status=$?
+        ((!__stsenv_expiry)) || __stsenv_tick
+        \return "$__stsenv_status"
+    }
+fi
 
-__stsenv_prompt_tick() {
-    \builtin local __stsenv_now __stsenv_left
+# A role is active and something is due: a new minute, the expiry, or a prompt to redraw.
+__stsenv_tick() {
+    \builtin local __stsenv_now
     __stsenv_clock
-    __stsenv_left=$((__stsenv_expiry - __stsenv_now))
-    if ((__stsenv_left <= 0)); then
+    if ((__stsenv_expiry <= __stsenv_now)); then
         \builtin printf 'stsenv: role %s expired; its credentials were cleared\n' "$__stsenv_role" >&2
         __stsenv_restore
-    elif ((__stsenv_left / 60 != __stsenv_minutes)) ||
-        [[ ${STSENV_DISABLE_PROMPT-} != "${__stsenv_prompt_off-}" || ${PS1-} != "${__stsenv_ps1_inserted-}"* ]]; then
-        # Only when the minute, the opt-out, or PS1 (rewritten by another tool) changed.
-        __stsenv_draw $((__stsenv_left / 60))
+    else
+        __stsenv_draw $(((__stsenv_expiry - __stsenv_now) / 60))
     fi
-    \builtin return 0
 }
 
 __stsenv_draw() {
     __stsenv_minutes=$1
+    # The second at which the minute shown changes (for the last minute: the expiry).
+    __stsenv_next=$((__stsenv_expiry - ($1 > 0 ? $1 * 60 - 1 : 0)))
     __stsenv_prompt_off=${STSENV_DISABLE_PROMPT-}
     STSENV_SEGMENT="$__stsenv_role ${1}m"
     __stsenv_ps1_remove
+    __stsenv_drawn=$__stsenv_prompt_off/${PS1-}
     [[ $__stsenv_prompt_off != 1 ]] || \builtin return 0
     # The role name comes from user config and must reach the prompt inert.
     if \builtin shopt -q promptvars; then
@@ -154,6 +176,7 @@ __stsenv_draw() {
         fi
     fi
     PS1=$__stsenv_ps1_inserted${PS1-}
+    __stsenv_drawn=$__stsenv_prompt_off/$PS1
 }
 
 # Strip exactly what __stsenv_draw inserted, so PS1 is byte-identical afterwards.
@@ -167,7 +190,7 @@ __stsenv_ps1_remove() {
 # `<role> <minutes>m` for custom prompts, computed now; nothing when no role is active.
 stsenv_prompt() {
     \builtin local __stsenv_now
-    [[ -n ${__stsenv_expiry-} ]] || \builtin return 0
+    ((__stsenv_expiry)) || \builtin return 0
     __stsenv_clock
     if ((__stsenv_expiry > __stsenv_now)); then
         \builtin printf '%s %sm' "$__stsenv_role" $(((__stsenv_expiry - __stsenv_now) / 60))
@@ -204,6 +227,10 @@ __stsenv_install() {
 __stsenv_install
 
 # A role inherited from a parent shell is shown, and cleared at its expiry, here too.
-if [[ -n ${STSENV_EXPIRY-} && -z ${__stsenv_expiry-} ]]; then
+# (Loaded twice, the hook keeps the state it has.)
+case ${__stsenv_expiry-}${__stsenv_next-} in
+'' | *[!0-9]*) __stsenv_expiry=0 __stsenv_next=0 __stsenv_minutes=-1 __stsenv_drawn= ;;
+esac
+if [[ -n ${STSENV_EXPIRY-} ]] && ((!__stsenv_expiry)); then
     __stsenv_activate
 fi

@@ -23,6 +23,9 @@ stsenv() {
         fi
         # The printed code describes "baseline + this role": start from the baseline.
         __stsenv_restore
+        # Parsed with aliases off (for this function only): an alias named `export` must
+        # not see, or print, the secrets.
+        \builtin setopt local_options no_aliases
         \builtin eval "$__stsenv_out"
         ;;
     (*)

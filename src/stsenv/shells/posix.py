@@ -23,8 +23,9 @@ class PosixShell:
         if change.empty:
             return ""
         lines = [f"__stsenv_save {' '.join(change.names)}"]
-        lines += [f"export {name}={quote(value)}" for name, value in change.sets.items()]
+        # `\builtin`: a user's alias or function named export/unset never sees the values.
+        lines += [f"\\builtin export {name}={quote(value)}" for name, value in change.sets.items()]
         if change.unsets:
-            lines.append(f"unset {' '.join(change.unsets)}")
+            lines.append(f"\\builtin unset {' '.join(change.unsets)}")
         lines.append("__stsenv_activate")
         return "\n".join(lines) + "\n"
