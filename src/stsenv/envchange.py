@@ -6,10 +6,9 @@ from the `__stsenv_save` line of each change (shell/README.md).
 
 from __future__ import annotations
 
-import re
 import time
 
-from stsenv.settings import ARN_VAR, EXPIRY_VAR, ROLE_VAR, STAMP_VAR, VARS_VAR
+from stsenv.settings import ARN_VAR, EXPIRY_VAR, ROLE_VAR, STAMP_VAR, TARGET_VAR, VARS_VAR
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -29,11 +28,18 @@ CLEARED_VARS = (
     "AWS_SECURITY_TOKEN",
     "AWS_SESSION_EXPIRATION",
 )
-STATE_VARS = (ROLE_VAR, ARN_VAR, EXPIRY_VAR, STAMP_VAR, VARS_VAR)
+STATE_VARS = (ROLE_VAR, ARN_VAR, EXPIRY_VAR, STAMP_VAR, TARGET_VAR, VARS_VAR)
 # Every name a `use` may touch; an empty value of one of these counts as unset.
 MANAGED_VARS = CREDENTIAL_VARS + REGION_VARS + CLEARED_VARS + STATE_VARS
 
-_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+# Checked with a character set, not `re`: importing re costs `status` a third of its time.
+_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_NAME_CHARS = _NAME_START | frozenset("0123456789")
+
+
+def is_name(name: str) -> bool:
+    """[A-Z_][A-Z0-9_]*: the only variable names stsenv ever prints into shell code."""
+    return bool(name) and name[0] in _NAME_START and _NAME_CHARS.issuperset(name)
 
 
 class EnvChange:
@@ -44,7 +50,7 @@ class EnvChange:
         self.unsets = unsets
         # Names reach shell code unquoted, so they are checked, never quoted.
         for name in (*self.sets, *self.unsets):
-            if not _NAME.match(name):
+            if not is_name(name):
                 raise ValueError(f"not a variable name: {name!r}")
 
     @property
@@ -60,8 +66,9 @@ def rfc3339(epoch: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
-def for_role(session: RoleSession, stamp: str) -> EnvChange:
-    """What `use` does to the shell for an assumed role."""
+def for_role(session: RoleSession, stamp: str, target_args: str | None = None) -> EnvChange:
+    """What `use` does to the shell for an assumed role; `target_args` (the `use`
+    arguments, encoded by stsenv.replay) lets `refresh` assume it again."""
     creds = session.credentials
     sets = {
         "AWS_ACCESS_KEY_ID": creds.access_key_id,
@@ -79,6 +86,8 @@ def for_role(session: RoleSession, stamp: str) -> EnvChange:
             STAMP_VAR: stamp,
         }
     )
+    if target_args is not None:
+        sets[TARGET_VAR] = target_args
     unsets = tuple(n for n in CLEARED_VARS if n not in sets)
     # The list itself is managed too, so a nested shell's `clear` gives back its parent's.
     sets[VARS_VAR] = " ".join((*sets, VARS_VAR, *unsets))
