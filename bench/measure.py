@@ -45,49 +45,87 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+@dataclass(frozen=True)
+class Command:
+    label: str
+    argv: list[str]
+    env: dict[str, str]
+    prepare: list[str] | None = None  # run before each timed run (hyperfine --prepare)
+
+
 class Hyperfine:
     """Runs hyperfine without an intermediate shell (-N) and keeps its JSON."""
 
-    def __init__(self, results: Path, runs: int, warmup: int) -> None:
+    SLICE = 10  # runs per slice; each command's slices are interleaved with the others'
+
+    def __init__(self, results: Path, warmup: int) -> None:
         self.results = results
-        self.runs = runs
         self.warmup = warmup
 
-    def time(
-        self,
-        label: str,
-        argv: list[str],
-        env: dict[str, str],
-        *,
-        runs: int | None = None,
-        prepare: list[str] | None = None,
-    ) -> Stats:
-        check(label, argv, env, prepare)  # hyperfine hides why a command failed
-        runs = runs or self.runs
-        exported = self.results / f"hyperfine-{slug(label)}.json"
-        command = ["hyperfine", "-N", "--style", "basic", "--export-json", str(exported)]
-        command += ["--runs", str(runs), "--warmup", str(self.warmup), "--command-name", label]
-        if prepare:
-            command += ["--prepare", shlex.join(prepare)]
-        command.append(shlex.join(argv))
+    def group(self, commands: list[Command], runs: int) -> dict[str, Stats | MeasureError]:
+        """Time each command `runs` times, its slices interleaved with the other commands'
+        (A B C A B C ...): a burst of load elsewhere on the machine then spreads over all
+        of them instead of skewing one ratio."""
+        outcome: dict[str, Stats | MeasureError] = {}
+        samples: dict[str, list[float]] = {}
+        for command in commands:
+            try:
+                check(command)  # hyperfine hides why a command failed
+                samples[command.label] = []
+            except MeasureError as e:
+                outcome[command.label] = e
+        slices = max(3, runs // self.SLICE)
+        per_slice = max(2, -(-runs // slices))
+        for chunk in range(slices):
+            for command in commands:
+                if command.label in outcome:
+                    continue
+                warmup = self.warmup if chunk == 0 else 1
+                try:
+                    samples[command.label] += self._run(command, per_slice, warmup, chunk)
+                except MeasureError as e:
+                    outcome[command.label] = e
+        for label, times in samples.items():
+            outcome.setdefault(label, Stats.of(times))
+        return outcome
+
+    def _run(self, command: Command, runs: int, warmup: int, chunk: int) -> list[float]:
+        exported = self.results / f"hyperfine-{slug(command.label)}-{chunk + 1}.json"
+        argv = ["hyperfine", "-N", "--style", "basic", "--export-json", str(exported)]
+        argv += ["--runs", str(runs), "--warmup", str(warmup), "--command-name", command.label]
+        if command.prepare:
+            argv += ["--prepare", shlex.join(command.prepare)]
+        argv.append(shlex.join(command.argv))
         with open(self.results / "hyperfine.log", "a", encoding="utf-8") as log:
-            done = subprocess.run(command, env=env, stdout=log, stderr=log, check=False)
+            done = subprocess.run(argv, env=command.env, stdout=log, stderr=log, check=False)
         if done.returncode != 0:
-            raise MeasureError(f"{label}: hyperfine failed, see {self.results / 'hyperfine.log'}")
+            raise MeasureError(
+                f"{command.label}: hyperfine failed, see {self.results / 'hyperfine.log'}"
+            )
         data = json.loads(exported.read_text(encoding="utf-8"))
-        return Stats.of([float(t) for t in data["results"][0]["times"]])
+        return [float(t) for t in data["results"][0]["times"]]
 
 
-def check(label: str, argv: list[str], env: dict[str, str], prepare: list[str] | None) -> None:
+def check(command: Command) -> None:
     """Run once and insist on exit status 0, showing stderr when not."""
-    if prepare:
-        subprocess.run(prepare, env=env, check=True)
-    done = subprocess.run(
-        argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=120, check=False
-    )
+    if command.prepare:
+        subprocess.run(command.prepare, env=command.env, check=True)
+    try:
+        done = subprocess.run(
+            command.argv,
+            env=command.env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise MeasureError(f"{command.label}: {e}") from None
     if done.returncode != 0:
         tail = done.stderr.decode(errors="replace").strip()[-600:]
-        raise MeasureError(f"{label}: `{shlex.join(argv)}` exited {done.returncode}: {tail}")
+        raise MeasureError(
+            f"{command.label}: `{shlex.join(command.argv)}` exited {done.returncode}: {tail}"
+        )
 
 
 def peak_rss_kib(

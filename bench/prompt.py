@@ -24,14 +24,18 @@ from bench.world import (
     with_setup,
 )
 
-HOOK_FUNCTION = "__stsenv_prompt_hook"
-DIRENV_FUNCTION = {"bash": "_direnv_hook", "zsh": "_direnv_hook", "fish": "__direnv_export_eval"}
+HOOK_FUNCTION = {
+    "bash": "__stsenv_prompt_hook",
+    "zsh": "__stsenv_prompt_hook",
+    "fish": "__bench_stsenv",
+}
+DIRENV_FUNCTION = {"bash": "_direnv_hook", "zsh": "_direnv_hook", "fish": "__bench_direnv"}
 
 # --- time per call ---------------------------------------------------------------------------
 #
 # Each script times `for i in 1..n: $fn` on the shell's own clock and prints
 # "label n t0 t1" per loop; rounds interleave the functions. The same loop around `:`
-# (`true` in fish) is timed too, so the loop's own cost can be taken off every figure.
+# is timed too, so the loop's own cost can be taken off every figure (fish: see below).
 # bash and zsh read $EPOCHREALTIME (seconds, microseconds or better); fish has no builtin
 # clock, so its loops are timed with `date +%s%N` (one fork either side of the whole loop,
 # ~1 ms, i.e. <0.3% of a 10000-call loop).
@@ -50,10 +54,26 @@ __bench_floor() { ((EPOCHSECONDS < __bench_expiry)); }
 """
 
 _SCRIPTS = {
-    "bash": "{hook}\n{direnv}\n" + _POSIX_TIMER,
-    "zsh": "zmodload zsh/datetime\n{hook}\n{direnv}\n" + _POSIX_TIMER,
-    "fish": """{hook}
+    # A prompt of the usual length: the hook compares PS1 with what it drew.
+    "bash": "PS1='\\u@\\h:\\w\\$ '\n{hook}\n__bench_pc=$PROMPT_COMMAND\n{direnv}\n"
+    + _POSIX_TIMER
+    # Per prompt as bash runs it: PROMPT_COMMAND is a string bash parses and runs before
+    # each prompt, so both hooks are timed that way too (the floor as `__bench_floor`, the
+    # hook as the exact text its installer put in PROMPT_COMMAND).
+    + "__bench_pc_floor() { eval __bench_floor; }\n"
+    + '__bench_pc_stsenv() { eval "$__bench_pc"; }\n',
+    "zsh": "zmodload zsh/datetime\nPS1='%n@%m:%~%# '\n{hook}\n{direnv}\n" + _POSIX_TIMER,
+    "fish": """# The user's prompt, defined before the hook (which wraps it while a role is shown).
+function fish_prompt; printf '%s' 'BENCH> '; end
+function __bench_user_prompt; printf '%s' 'BENCH> '; end
+{hook}
 {direnv}
+# fish's hook keeps state between its event handler and fish_prompt (which it wraps while
+# a role is shown), so each "call" here is a whole prompt: handler, then fish_prompt; the
+# loop baseline is the user's own prompt function alone.
+function __bench_loop; __bench_user_prompt >/dev/null; end
+function __bench_stsenv; __stsenv_prompt_hook; fish_prompt >/dev/null; end
+function __bench_direnv; __direnv_export_eval; fish_prompt >/dev/null; end
 function __bench_time --argument-names label fn n
     set -l idx (seq $n)
     set -l t0 (date +%s%N)
@@ -68,11 +88,19 @@ set -g __bench_stamp (mktemp)
 touch -d @(math (date +%s) + 3600) $__bench_stamp
 function __bench_floor
     test (path mtime --relative $__bench_stamp) -lt 0
+    __bench_user_prompt >/dev/null
 end
 """,
 }
 
-_LOOP = {"bash": ":", "zsh": ":", "fish": "true"}
+_LOOP = {"bash": ":", "zsh": ":", "fish": "__bench_loop"}
+
+
+def _per_prompt(shell: str, state: str, n: int) -> list[tuple[str, str, int]]:
+    """bash only: the floor and the hook timed as PROMPT_COMMAND runs them ("-pc" keys)."""
+    if shell != "bash":
+        return []
+    return [("floor-pc", "__bench_pc_floor", n), (f"stsenv-{state}-pc", "__bench_pc_stsenv", n)]
 
 
 def _rounds(shell: str, rounds: int, entries: list[tuple[str, str, int]]) -> str:
@@ -89,7 +117,7 @@ def _use_role(shell: str) -> str:
         if shell == "fish"
         else '[ -n "${STSENV_ROLE-}" ] || { echo NO-ROLE; exit 1; }'
     )
-    return f"stsenv use {ROLE_PROFILE} >/dev/null 2>&1{fail}\n{check}\n"
+    return f"stsenv use {ROLE_PROFILE} >/dev/null{fail}\n{check}\n"
 
 
 @dataclass(frozen=True)
@@ -114,16 +142,22 @@ def time_per_call(
         [
             ("loop", loop, n),
             ("floor", "__bench_floor", n),
-            ("stsenv-none", HOOK_FUNCTION, n),
+            ("stsenv-none", HOOK_FUNCTION[shell], n),
             ("direnv", DIRENV_FUNCTION[shell], n_direnv),
             ("loop-direnv", loop, n_direnv),
+            *_per_prompt(shell, "none", n),
         ],
     )
     script += _use_role(shell)
     script += _rounds(
         shell,
         rounds,
-        [("loop", loop, n), ("floor", "__bench_floor", n), ("stsenv-active", HOOK_FUNCTION, n)],
+        [
+            ("loop", loop, n),
+            ("floor", "__bench_floor", n),
+            ("stsenv-active", HOOK_FUNCTION[shell], n),
+            *_per_prompt(shell, "active", n),
+        ],
     )
     path = workdir / f"prompt-loop.{shell}"
     path.write_text(script, encoding="utf-8")
@@ -233,6 +267,9 @@ def count_spawned(
             tracer.wait(timeout=30)
         child.sendline("exit")
         child.expect(pexpect.EOF)
+    except pexpect.ExceptionPexpect as e:
+        seen = str(child.before)[-300:]
+        raise MeasureError(f"{shell} in a pty: {type(e).__name__}; last output: {seen!r}") from None
     finally:
         child.close(force=True)
     processes = execs = 0

@@ -65,6 +65,12 @@ class LocalSts:
             raise RuntimeError(f"the local STS is not on loopback: {env}")
         return env
 
+    def requests(self) -> int:
+        """API requests the server has answered so far (its log has one line each)."""
+        log = self.workdir / "local-aws" / "moto.log"
+        text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+        return text.count('"POST / HTTP')
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
@@ -91,6 +97,9 @@ def base_env(home: Path, aws_env: dict[str, str]) -> dict[str, str]:
     set-up, shell config or caches takes part."""
     for sub in (".config", ".cache", ".local/share", ".local/state"):
         (home / sub).mkdir(parents=True, exist_ok=True)
+    # Without it, fish's first interactive start runs create_manpage_completions.py in the
+    # background: seconds of CPU that would land on whatever is measured next.
+    (home / ".local/share/fish/generated_completions").mkdir(parents=True, exist_ok=True)
     env = {
         "PATH": f"{PYTHON.parent}:/usr/local/bin:/usr/bin:/bin",
         "HOME": str(home),
