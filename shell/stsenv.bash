@@ -6,6 +6,7 @@
 __stsenv_aliases=0
 if \builtin shopt -q expand_aliases; then __stsenv_aliases=1; fi
 \builtin shopt -u expand_aliases
+__stsenv_hook_version=0.1.0 # the program's version; `stsenv doctor` compares them
 
 # The wrapper: only verbs that change the environment are evaluated, and only on success.
 stsenv() {
@@ -35,6 +36,12 @@ stsenv() {
             \builtin eval "$__stsenv_out" || __stsenv_rc=$?
         fi
         \builtin return "$__stsenv_rc"
+        ;;
+    doctor)
+        # doctor checks this hook from outside: tell it the shell, the hook's version and
+        # where the prompt hook is installed (unexported shell state).
+        STSENV_SHELL=bash STSENV_HOOK_VERSION=$__stsenv_hook_version \
+            STSENV_PROMPT_HOOKS="${PROMPT_COMMAND[*]-} ${precmd_functions[*]-}" \command stsenv "$@"
         ;;
     *)
         \command stsenv "$@"
@@ -307,6 +314,14 @@ esac
 if [[ -n ${STSENV_EXPIRY-} ]] && ((!__stsenv_expiry)); then
     __stsenv_activate
 fi
+
+# TAB completion: its script (`stsenv completion bash`) is loaded at the first TAB, so a new
+# shell starts no process for it. A completion already registered for stsenv is kept.
+__stsenv_complete_load() {
+    \builtin eval "$(\command stsenv completion bash)"
+    if \builtin declare -F __stsenv_complete >/dev/null; then __stsenv_complete "$@"; fi
+}
+\builtin complete -p stsenv &>/dev/null || \builtin complete -F __stsenv_complete_load stsenv
 
 if ((__stsenv_aliases)); then \builtin shopt -s expand_aliases; fi
 \builtin unset -v __stsenv_aliases

@@ -1,6 +1,7 @@
 # stsenv hook for fish (>= 3.5): `stsenv hook fish | source` in ~/.config/fish/config.fish
 # (or source this file). Protocol: shell/README.md. Private names start with __stsenv_.
 # Only global variables are read or changed, never universal ones. Safe to load twice.
+set -g __stsenv_hook_version 0.1.0 # the program's version; `stsenv doctor` compares them
 
 # The wrapper: only verbs that change the environment are evaluated, and only on success.
 function stsenv --description 'Assume AWS IAM roles in this shell'
@@ -16,6 +17,14 @@ function stsenv --description 'Assume AWS IAM roles in this shell'
             # The printed code describes "baseline + this role": start from the baseline.
             __stsenv_restore
             builtin eval $out
+        case doctor
+            # doctor checks this hook from outside: tell it the shell, the hook's version
+            # and which functions run at the prompt event (unexported shell state).
+            set -lx STSENV_SHELL fish
+            set -lx STSENV_HOOK_VERSION $__stsenv_hook_version
+            set -lx STSENV_PROMPT_HOOKS (builtin functions --handlers-type generic |
+                builtin string match -e fish_prompt)
+            command stsenv $argv
         case '*'
             command stsenv $argv
     end
@@ -25,6 +34,8 @@ end
 # variables are shadowed by function-scoped exported copies of the baseline; a name that
 # was unset is passed as empty, which the program reads as unset.
 function __stsenv_run_with_baseline
+    # `refresh` needs the active role's `use` arguments, which the baseline lacks.
+    set -fx STSENV_REFRESH_ARGS "$STSENV_TARGET"
     if set -q __stsenv_saved
         for name in $__stsenv_saved
             set -l old __stsenv_old_$name
@@ -83,8 +94,9 @@ function __stsenv_restore
         end
     end
     __stsenv_unwrap_prompt
-    set -e -g STSENV_SEGMENT __stsenv_expiry __stsenv_stamp __stsenv_role __stsenv_prompt_off \
-        __stsenv_lo __stsenv_hi __stsenv_pending
+    set -e -g STSENV_SEGMENT STSENV_SEGMENT_LEVEL __stsenv_expiry __stsenv_stamp __stsenv_role \
+        __stsenv_prompt_off __stsenv_lo __stsenv_hi __stsenv_pending __stsenv_warned \
+        __stsenv_prompt_text __stsenv_color_on __stsenv_color_off
     return 0
 end
 
@@ -102,7 +114,7 @@ function __stsenv_activate
     # An empty range: the first tick draws.
     set -g __stsenv_lo 1
     set -g __stsenv_hi 0
-    __stsenv_tick
+    __stsenv_tick activate
 end
 
 # Runs before every prompt. Spawns no process: fish has no builtin clock, but the program
@@ -112,6 +124,7 @@ function __stsenv_prompt_hook --on-event fish_prompt
     __stsenv_tick
 end
 
+# ($argv[1] is "activate" when a role was just exported: never renew it from there.)
 function __stsenv_tick
     builtin path mtime --relative -- $__stsenv_stamp | builtin read -l rel
     or set rel (builtin math (command date +%s) - $__stsenv_expiry) # stamp gone: fork once
@@ -121,6 +134,13 @@ function __stsenv_tick
     else if builtin test $rel -lt $__stsenv_lo -o $rel -gt $__stsenv_hi
         or builtin test "$STSENV_DISABLE_PROMPT" != "$__stsenv_prompt_off"
         __stsenv_draw $rel # the minute or the opt-out changed
+        # Once per role: the last threshold is crossed (only when the minute changes).
+        if builtin test "$STSENV_SEGMENT_LEVEL" = urgent -a "$__stsenv_warned" != "$__stsenv_expiry"
+            set -g __stsenv_warned $__stsenv_expiry
+            # A role that starts inside the last threshold crossed nothing (the program has just
+            # said how long it has): only a prompt says so, and only a prompt renews.
+            builtin test "$argv[1]" = activate; or __stsenv_expiring
+        end
     else if set -q __stsenv_pending
         # Our fish_prompt did not run at the last prompt: the user redefined fish_prompt.
         __stsenv_wrap_prompt
@@ -131,14 +151,70 @@ function __stsenv_tick
     return 0
 end
 
+# Say that the role is about to expire; with STSENV_AUTO_REFRESH=1, at a prompt, renew it
+# (the only time a prompt starts a process). The program asks no MFA code there: when one
+# is needed, the renewal fails with its own one-line message and the role runs out.
+function __stsenv_expiring
+    builtin printf 'stsenv: %s expires in %sm — `stsenv refresh` to renew\n' \
+        $__stsenv_role (builtin math --scale=0 "floor(-($__stsenv_hi) / 60)") >&2
+    if builtin test "$STSENV_AUTO_REFRESH" = 1
+        builtin printf 'stsenv: renewing %s (STSENV_AUTO_REFRESH=1)\n' $__stsenv_role >&2
+        STSENV_NO_INPUT=1 stsenv refresh
+    end
+    return 0
+end
+
+# A threshold from the environment: digits only, else the default.
+function __stsenv_minutes_setting --argument-names value default
+    if builtin string match -qr '^[0-9]{1,4}$' -- "$value"
+        builtin math $value
+    else
+        builtin echo $default
+    end
+end
+
 function __stsenv_draw --argument-names rel
     set -l minutes (builtin math --scale=0 "floor(-($rel) / 60)")
-    # The range of `now - expiry` that shows these minutes.
+    # The range of `now - expiry` that shows these minutes (the style changes only with
+    # the minute, so nothing else shown changes inside it).
     set -g __stsenv_lo (builtin math "-60 * $minutes - 59")
     set -g __stsenv_hi (builtin math "-60 * $minutes")
+    # For custom prompts (tide, bobthefish...): the bare segment and its style.
     set -g STSENV_SEGMENT "$__stsenv_role "$minutes"m"
+    set -g STSENV_SEGMENT_LEVEL normal
+    if builtin test $minutes -lt (__stsenv_minutes_setting "$STSENV_URGENT_MINUTES" 5)
+        set -g STSENV_SEGMENT_LEVEL urgent
+    else if builtin test $minutes -lt (__stsenv_minutes_setting "$STSENV_WARN_MINUTES" 10)
+        set -g STSENV_SEGMENT_LEVEL warning
+    end
+    # The format is user data like the role name: placeholders are replaced as plain text
+    # (minutes first, so a role name containing "{minutes}" stays as it is), and fish_prompt
+    # prints the result, never evaluates it.
+    set -l format '[{role} {minutes}m] '
+    builtin test -n "$STSENV_PROMPT_FORMAT"; and set format "$STSENV_PROMPT_FORMAT"
+    set -g __stsenv_prompt_text (builtin string replace -a -- '{minutes}' $minutes "$format" |
+        builtin string replace -a -- '{role}' "$__stsenv_role" | builtin string collect)
+    # Colours come from here only (set_color is a builtin: no process).
+    set -g __stsenv_color_on ''
+    set -g __stsenv_color_off ''
+    if builtin test $STSENV_SEGMENT_LEVEL != normal -a -z "$NO_COLOR" -a "$TERM" != dumb
+        set -g __stsenv_color_off (builtin set_color normal)
+        if builtin test $STSENV_SEGMENT_LEVEL = urgent
+            set -g __stsenv_color_on (builtin set_color --bold red)
+        else
+            set -g __stsenv_color_on (builtin set_color yellow)
+        end
+    end
     set -g __stsenv_prompt_off "$STSENV_DISABLE_PROMPT"
+    # A prompt framework that draws its own segment (starship's aws module reads
+    # AWS_CREDENTIAL_EXPIRATION; tide and bobthefish items can show STSENV_SEGMENT):
+    # stand aside, unless STSENV_DISABLE_PROMPT=0 asks for the prefix anyway.
+    set -l framework
+    if set -q STARSHIP_SHELL; or set -q tide_left_prompt_items; or builtin functions -q __bobthefish_glyphs
+        set framework 1
+    end
     if builtin test "$__stsenv_prompt_off" = 1
+        or builtin test -n "$framework" -a "$__stsenv_prompt_off" != 0
         __stsenv_unwrap_prompt
     else
         __stsenv_wrap_prompt
@@ -159,7 +235,7 @@ function __stsenv_wrap_prompt
         set -l user (__stsenv_user_fish_prompt)
         set -e -g __stsenv_pending
         # Printed, never evaluated: the role name is shown as text.
-        builtin printf '[%s] ' $STSENV_SEGMENT
+        builtin printf '%s' "$__stsenv_color_on$__stsenv_prompt_text$__stsenv_color_off"
         builtin printf '%s\n' $user
     end
 end
@@ -194,3 +270,12 @@ end
 if set -q STSENV_EXPIRY; and not set -q __stsenv_expiry
     __stsenv_activate
 end
+
+# TAB completion: its script (`stsenv completion fish`) is loaded at the first TAB, so a new
+# shell starts no process for it. A completion already set for stsenv is kept.
+function __stsenv_complete_load
+    command stsenv completion fish | source # replaces this loader
+    functions -q __stsenv_complete; and __stsenv_complete
+end
+builtin complete -c stsenv | builtin string length -q
+or builtin complete -c stsenv -f -a '(__stsenv_complete_load)'

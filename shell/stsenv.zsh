@@ -3,20 +3,23 @@
 # `\builtin NAME` so that a user's aliases named like them (expanded when this file is
 # parsed) cannot change what runs; globals are set with `typeset -g` so that
 # WARN_CREATE_GLOBAL stays quiet. Safe to load twice.
+\builtin typeset -g __stsenv_hook_version=0.1.0 # the program's version; `stsenv doctor` compares
 
 # The wrapper: only verbs that change the environment are evaluated, and only on success.
 # No `emulate -L zsh` here: the eval'd code draws the prompt, which must see the user's
 # prompt options (PROMPT_SUBST...), and options are inherited by called functions.
 stsenv() {
-    \builtin local __stsenv_out __stsenv_rc=0
+    \builtin local __stsenv_out __stsenv_rc=0 __stsenv_args
     case ${1-} in
     (use | clear | refresh)
         # The program runs with the baseline (restored in this subshell only), so a second
         # `use` starts from the user's own credentials. Nothing changes here unless it exits 0;
         # Ctrl-C aborts the whole function before the eval.
+        # `refresh` needs the active role's `use` arguments, which the baseline lacks.
+        __stsenv_args=${STSENV_TARGET-}
         __stsenv_out=$(
             __stsenv_restore
-            STSENV_SHELL=zsh \command stsenv "$@"
+            STSENV_SHELL=zsh STSENV_REFRESH_ARGS=$__stsenv_args \command stsenv "$@"
         ) || __stsenv_rc=$?
         if ((__stsenv_rc != 0)); then
             \builtin return $__stsenv_rc
@@ -27,6 +30,12 @@ stsenv() {
         # not see, or print, the secrets.
         \builtin setopt local_options no_aliases
         \builtin eval "$__stsenv_out"
+        ;;
+    (doctor)
+        # doctor checks this hook from outside: tell it the shell, the hook's version and
+        # where the prompt hook is installed (unexported shell state).
+        STSENV_SHELL=zsh STSENV_HOOK_VERSION=$__stsenv_hook_version \
+            STSENV_PROMPT_HOOKS="${precmd_functions[*]-}" \command stsenv "$@"
         ;;
     (*)
         \command stsenv "$@"
@@ -82,8 +91,9 @@ __stsenv_restore() {
         done
     fi
     __stsenv_ps1_remove
-    \builtin unset STSENV_SEGMENT __stsenv_expiry __stsenv_role __stsenv_minutes \
-        __stsenv_prompt_off __stsenv_ps1_text
+    \builtin unset STSENV_SEGMENT STSENV_SEGMENT_LEVEL __stsenv_expiry __stsenv_role \
+        __stsenv_minutes __stsenv_prompt_off __stsenv_ps1_text __stsenv_warned
+    \builtin typeset -g __stsenv_next=0 __stsenv_drawn=
 }
 
 # Start showing the role that the eval'd code just exported.
@@ -97,10 +107,11 @@ __stsenv_activate() {
         \builtin return 1
         ;;
     esac
+    \builtin setopt local_options no_glob_subst no_sh_word_split no_ksh_arrays # see below
     \builtin typeset -g __stsenv_expiry=$STSENV_EXPIRY __stsenv_role=${STSENV_ROLE-}
     \builtin typeset -g __stsenv_minutes=-1 # forces the first draw
     \builtin typeset -g __stsenv_prompt_off=${STSENV_DISABLE_PROMPT-}
-    __stsenv_prompt_tick
+    __stsenv_prompt_tick activate
 }
 
 # The clock without a process: zsh/datetime's EPOCHSECONDS.
@@ -108,51 +119,128 @@ __stsenv_activate() {
 
 # Runs before every prompt (precmd). Spawns no process. zsh hands every precmd function
 # the user's $? and restores it for the prompt itself, so this returns 0: under ERR_EXIT
-# a non-zero status here would end the shell.
-__stsenv_prompt_hook() {
-    [[ -z ${__stsenv_expiry-} ]] || __stsenv_prompt_tick
-    \builtin return 0
-}
+# a non-zero status here would end the shell. The usual prompt costs one arithmetic test
+# and one string comparison: before __stsenv_next (the next second at which anything shown
+# changes) with PS1 and the opt-out as this hook left them, or no role at all.
+if ((${+EPOCHSECONDS})); then
+    __stsenv_prompt_hook() {
+        ((EPOCHSECONDS < __stsenv_next)) && [[ ${STSENV_DISABLE_PROMPT-}/$PS1 == "$__stsenv_drawn" ]] ||
+            [[ -z ${__stsenv_expiry-} ]] || __stsenv_prompt_tick
+        \builtin return 0
+    }
+else
+    __stsenv_prompt_hook() {
+        [[ -z ${__stsenv_expiry-} ]] || __stsenv_prompt_tick
+        \builtin return 0
+    }
+fi
 
+# A role is active and something is due: a new minute, the expiry, or a prompt to redraw.
+# ($1 is "activate" when a role was just exported: never renew it from there.)
 __stsenv_prompt_tick() {
+    # Values pass through `\builtin typeset`, an ordinary command: the user's GLOB_SUBST
+    # would glob them ("no matches found" ends an ERR_EXIT shell). Prompt options stay theirs.
+    \builtin setopt local_options no_glob_subst no_sh_word_split no_ksh_arrays
     # Integers: FORCE_FLOAT would otherwise show "59.5m".
     # (Only a zsh without zsh/datetime would run `date`, once per prompt.)
     \builtin local -i __stsenv_left=$((__stsenv_expiry - ${EPOCHSECONDS:-$(\command date +%s)}))
+    \builtin local -i __stsenv_m=$((__stsenv_left / 60))
     if ((__stsenv_left <= 0)); then
         \builtin print -ru2 -- "stsenv: role $__stsenv_role expired; its credentials were cleared"
         __stsenv_restore
-    elif ((__stsenv_left / 60 != __stsenv_minutes)) ||
-        [[ ${STSENV_DISABLE_PROMPT-} != "${__stsenv_prompt_off-}" || $PS1 != "${__stsenv_ps1_inserted-}"* ]]; then
-        # Only when the minute, the opt-out, or PS1 (rewritten by another tool) changed.
-        __stsenv_draw $((__stsenv_left / 60))
+        \builtin return 0
+    fi
+    __stsenv_draw $__stsenv_m
+    # Once per role: the last threshold is crossed (the minutes only change when
+    # __stsenv_next is reached, so this costs the usual prompt nothing).
+    if [[ $STSENV_SEGMENT_LEVEL == urgent && ${__stsenv_warned-} != "$__stsenv_expiry" ]]; then
+        \builtin typeset -g __stsenv_warned=$__stsenv_expiry
+        # A role that starts inside the last threshold crossed nothing (the program has just
+        # said how long it has): only a prompt says so, and only a prompt renews.
+        [[ ${1-} == activate ]] || __stsenv_expiring
     fi
     \builtin return 0
 }
 
+# Say that the role is about to expire; with STSENV_AUTO_REFRESH=1, at a prompt, renew it
+# (the only time a prompt starts a process). The program asks no MFA code there: when one
+# is needed, the renewal fails with its own one-line message and the role runs out.
+__stsenv_expiring() {
+    \builtin print -ru2 -- "stsenv: $__stsenv_role expires in ${__stsenv_minutes}m — \`stsenv refresh\` to renew"
+    if [[ ${STSENV_AUTO_REFRESH-} == 1 ]]; then
+        \builtin print -ru2 -- "stsenv: renewing $__stsenv_role (STSENV_AUTO_REFRESH=1)"
+        \builtin local -x STSENV_NO_INPUT=1 # for the program, for this function only
+        stsenv refresh || :
+    fi
+}
+
+# A threshold from the environment: digits only (arithmetic on text runs code), else $2;
+# into the caller's local __stsenv_setting.
+__stsenv_minutes_setting() {
+    case $1 in
+    ('' | *[^0-9]* | ?????*) __stsenv_setting=$2 ;;
+    (*) __stsenv_setting=$((10#$1)) ;;
+    esac
+}
+
 __stsenv_draw() {
+    \builtin local __stsenv_text __stsenv_setting __stsenv_on= __stsenv_off=
+    \builtin local -i __stsenv_n=$((__stsenv_expiry - ($1 > 0 ? $1 * 60 - 1 : 0)))
+    # The second at which the minute shown changes (for the last minute: the expiry). The
+    # style only changes with the minute, so this is the next second anything shown changes.
+    \builtin typeset -g __stsenv_next=$__stsenv_n
     \builtin typeset -g __stsenv_minutes=$1 __stsenv_prompt_off=${STSENV_DISABLE_PROMPT-}
-    \builtin typeset -g STSENV_SEGMENT="$__stsenv_role ${1}m"
+    # For custom prompts (p10k, starship...): the bare segment and its style.
+    \builtin typeset -g STSENV_SEGMENT="$__stsenv_role ${1}m" STSENV_SEGMENT_LEVEL=normal
+    __stsenv_minutes_setting "${STSENV_URGENT_MINUTES-}" 5
+    if (($1 < __stsenv_setting)); then
+        STSENV_SEGMENT_LEVEL=urgent
+    else
+        __stsenv_minutes_setting "${STSENV_WARN_MINUTES-}" 10
+        if (($1 < __stsenv_setting)); then
+            STSENV_SEGMENT_LEVEL=warning
+        fi
+    fi
     __stsenv_ps1_remove
+    \builtin typeset -g __stsenv_drawn=$__stsenv_prompt_off/$PS1
     [[ $__stsenv_prompt_off != 1 ]] || \builtin return 0
+    # A prompt framework that draws its own segment (starship's aws module reads
+    # AWS_CREDENTIAL_EXPIRATION; powerlevel10k shows STSENV_SEGMENT with prompt_stsenv):
+    # stand aside, unless STSENV_DISABLE_PROMPT=0 asks for the prefix anyway.
+    if [[ $__stsenv_prompt_off != 0 ]] &&
+        [[ -n ${STARSHIP_SHELL-} || -n ${POWERLEVEL9K_LEFT_PROMPT_ELEMENTS-} ]]; then
+        \builtin return 0
+    fi
+    # The format is user data like the role name: placeholders are replaced as plain text,
+    # and the result made inert below. Minutes first, so a role name containing
+    # "{minutes}" stays as it is.
+    __stsenv_text=${STSENV_PROMPT_FORMAT:-"[{role} {minutes}m] "}
+    __stsenv_text=${__stsenv_text//"{minutes}"/$1}
+    __stsenv_text=${__stsenv_text//"{role}"/$__stsenv_role}
     # The role name comes from user config and must reach the prompt inert. Prompt
     # expansion runs `$` (PROMPT_SUBST) first, then `!` (PROMPT_BANG), then `%`
     # (PROMPT_PERCENT) over the result: escape the last two in the text itself...
-    \builtin local __stsenv_text="[$STSENV_SEGMENT] "
     if [[ -o promptbang ]]; then
         __stsenv_text=${__stsenv_text//\!/!!}
     fi
     if [[ -o promptpercent ]]; then
         __stsenv_text=${__stsenv_text//\%/%%}
+        # Colours come from here only, as %F/%B, whose width zsh knows is zero.
+        if [[ $STSENV_SEGMENT_LEVEL != normal && -z ${NO_COLOR-} && ${TERM-} != dumb ]]; then
+            __stsenv_on='%F{yellow}' __stsenv_off='%f'
+            [[ $STSENV_SEGMENT_LEVEL != urgent ]] || __stsenv_on='%B%F{red}' __stsenv_off='%f%b'
+        fi
     fi
     if [[ -o promptsubst ]]; then
         # ...and under PROMPT_SUBST insert a reference: an expanded value is not expanded
         # again, so `$(...)` and backticks in it stay text.
         \builtin typeset -g __stsenv_ps1_text=$__stsenv_text
-        \builtin typeset -g __stsenv_ps1_inserted='${__stsenv_ps1_text-}'
+        \builtin typeset -g __stsenv_ps1_inserted=$__stsenv_on'${__stsenv_ps1_text-}'$__stsenv_off
     else
-        \builtin typeset -g __stsenv_ps1_inserted=$__stsenv_text
+        \builtin typeset -g __stsenv_ps1_inserted=$__stsenv_on$__stsenv_text$__stsenv_off
     fi
     PS1=$__stsenv_ps1_inserted$PS1
+    \builtin typeset -g __stsenv_drawn=$__stsenv_prompt_off/$PS1
 }
 
 # Strip exactly what __stsenv_draw inserted, so PS1 is byte-identical afterwards.
@@ -167,7 +255,7 @@ __stsenv_ps1_remove() {
 stsenv_prompt() {
     \builtin emulate -L zsh
     [[ -n ${__stsenv_expiry-} ]] || \builtin return 0
-    \builtin local -i __stsenv_left=$((__stsenv_expiry - EPOCHSECONDS))
+    \builtin local -i __stsenv_left=$((__stsenv_expiry - ${EPOCHSECONDS:-$(\command date +%s)}))
     if ((__stsenv_left > 0)); then
         \builtin print -rn -- "$__stsenv_role $((__stsenv_left / 60))m"
     fi
@@ -177,7 +265,23 @@ stsenv_prompt() {
 \builtin autoload -Uz add-zsh-hook
 add-zsh-hook precmd __stsenv_prompt_hook
 
+# The prompt hook's state is always set (NO_UNSET); loaded twice, the hook keeps it.
+case ${__stsenv_next-} in
+('' | *[^0-9]*) \builtin typeset -g __stsenv_next=0 __stsenv_drawn= ;;
+esac
+
 # A role inherited from a parent shell is shown, and cleared at its expiry, here too.
 if [[ -n ${STSENV_EXPIRY-} && -z ${__stsenv_expiry-} ]]; then
     __stsenv_activate
+fi
+
+# TAB completion: its script (`stsenv completion zsh`) is loaded at the first TAB, so a new
+# shell starts no process for it. It needs compinit to have run before this hook (as
+# oh-my-zsh and plugin managers do); a completion already set for stsenv is kept.
+if (( ${+functions[compdef]} )) && [[ -z ${_comps[stsenv]-} ]]; then
+    __stsenv_complete_load() {
+        \builtin eval "$(\command stsenv completion zsh)"
+        if (( ${+functions[_stsenv]} )); then _stsenv "$@"; fi
+    }
+    compdef __stsenv_complete_load stsenv
 fi

@@ -78,6 +78,9 @@ class LocalAws:
             "AWS_PROFILE": SOURCE_PROFILE,
             "AWS_EC2_METADATA_DISABLED": "true",  # never wait for an instance role
             "STSENV_CONFIG": str(self.stsenv_config),
+            # moto rejects calls signed with GetSessionToken credentials: send MFA codes
+            # with AssumeRole (stsenv's MFA sessions are tested against a stand-in STS).
+            "STSENV_MFA_SESSION": "0",
         }
 
     # --- the process ---

@@ -70,14 +70,26 @@ def _hooked_shell(settings: Settings, verb: str) -> Shell:
 def ask_on_terminal(prompt: str) -> str:
     """Read one line from the terminal: stdout belongs to the hook, which evals it."""
     try:
-        with open("/dev/tty", "r+", encoding="utf-8") as tty:
-            tty.write(prompt)
-            tty.flush()
+        # Two streams: a terminal is not seekable, so open(..., "r+") would always fail.
+        with (
+            open("/dev/tty", "w", encoding="utf-8") as out,
+            open("/dev/tty", encoding="utf-8") as tty,
+        ):
+            out.write(prompt)
+            out.flush()
             return tty.readline().strip()
     except OSError:
         raise EnvironmentProblem(
             "an MFA code is needed and there is no terminal to ask on: pass --token-code"
         ) from None
+
+
+def refuse_to_ask(prompt: str) -> str:
+    """The prompt hook's auto-refresh (STSENV_NO_INPUT=1) must not stop at a question."""
+    raise EnvironmentProblem(
+        "an MFA code is needed to renew this role, so it was not renewed automatically: "
+        "run `stsenv refresh`"
+    )
 
 
 def use(settings: Settings, **options: Any) -> int:
@@ -86,7 +98,12 @@ def use(settings: Settings, **options: Any) -> int:
 
     shell = _hooked_shell(settings, "use")
     now = int(time.time())
-    change, role = session.use(UseRequest(**options), os.environ, settings, now, ask_on_terminal)
+    if options.get("target") is None:
+        from stsenv.roles import pick_target
+
+        options["target"] = pick_target(os.environ, settings, now)
+    ask = refuse_to_ask if settings.no_input else ask_on_terminal
+    change, role = session.use(UseRequest(**options), os.environ, settings, now, ask)
     sys.stdout.write(shell.render(change))
     left = role.credentials.expiration - now
     until = time.strftime("%H:%M UTC", time.gmtime(role.credentials.expiration))
@@ -136,12 +153,52 @@ def status(settings: Settings, json: bool) -> int:
     return 0
 
 
+def _elsewhere(name: str) -> Handler:
+    """A verb of stsenv.elsewhere, imported only when that verb runs."""
+
+    def run(settings: Settings, **values: Any) -> int:
+        from stsenv import elsewhere
+
+        handler: Handler = getattr(elsewhere, name)
+        return handler(settings, **values)
+
+    return run
+
+
 HANDLERS: dict[str, Handler] = {"hook": hook, "use": use, "clear": clear, "status": status}
+HANDLERS.update(
+    {
+        verb: _elsewhere(verb.replace("-", "_"))
+        for verb in ("refresh", "roles", "export", "credential-process", "console", "exec")
+    }
+)
+
+
+def _completion(settings: Settings, shell: str | None) -> int:
+    from stsenv import shells
+
+    name = shell or _detect_shell()
+    with open(shells.completion_file(name), encoding="utf-8") as source:
+        sys.stdout.write(source.read())
+    return 0
+
+
+def _doctor(settings: Settings, json: bool) -> int:
+    from stsenv import doctor
+
+    return doctor.run(settings, os.environ, json)
+
+
+HANDLERS.update({"completion": _completion, "doctor": _doctor})
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     settings = Settings.from_env(os.environ)
+    if args[:1] == ["__complete"]:  # the shells' TAB completion (shell/completion/), not a verb
+        from stsenv.completion import complete
+
+        return complete(args[1:], os.environ, settings)
     try:
         verb = spec.BY_NAME.get(args[0]) if args else None
         values = spec.parse_fast(verb, args[1:]) if verb else None
@@ -213,6 +270,8 @@ def build_app(settings: Settings) -> Any:
                     show_default=False,
                 )
                 annotation: Any = str if param.required else (str | None)
+                if param.variadic:
+                    annotation = list[str] | None
             elif param.boolean:
                 default = typer.Option(False, param.flag, help=param.help)
                 annotation = bool

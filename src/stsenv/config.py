@@ -24,6 +24,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 ROLE_ARN = re.compile(r"^arn:aws[\w-]*:iam::\d{12}:role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})$")
 ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
+REGION = re.compile(r"^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)$")  # botocore's own rule
 _MAX_CONFIG_BYTES = 1 << 20  # a config bigger than 1 MiB is a mistake, not a config
 _KEYS = (
     "role_arn",
@@ -138,6 +139,8 @@ def _check_value(key: str, value: str) -> None:
         validate_session_name(value)
     if not value or len(value) > 2048 or not value.isprintable():
         raise UsageError(f"{key} must be non-empty printable text")
+    if key == "region" and not REGION.match(value):
+        raise UsageError(f"region {value[:40]!r} is not an AWS region name (like ap-northeast-1)")
 
 
 def _line_of(text: str, table: str | None, key: str | None) -> int | None:

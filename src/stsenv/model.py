@@ -58,6 +58,7 @@ class UseRequest:
         "duration",
         "external_id",
         "mfa_serial",
+        "no_mfa_session",
         "profile",
         "refresh",
         "region",
@@ -77,6 +78,7 @@ class UseRequest:
         token_code: str | None = None,
         external_id: str | None = None,
         refresh: bool = False,
+        no_mfa_session: bool = False,
     ) -> None:
         self.target = target
         self.duration = duration
@@ -87,6 +89,7 @@ class UseRequest:
         self.token_code = token_code
         self.external_id = external_id
         self.refresh = refresh
+        self.no_mfa_session = no_mfa_session  # MFA code on each AssumeRole, no MFA session
 
 
 class Credentials:

@@ -38,10 +38,11 @@ def use(
     now: int,
     ask: Callable[[str], str],
 ) -> tuple[EnvChange, RoleSession]:
-    from stsenv import aws  # not imported by `status`, which needs none of it
+    from stsenv import aws, replay  # not imported by `status`, which needs none of it
 
     role = aws.get_session(request, baseline(env), settings, now, ask)
-    return for_role(role, stamp_expiry(settings, role.credentials.expiration, now)), role
+    stamp = stamp_expiry(settings, role.credentials.expiration, now)
+    return for_role(role, stamp, replay.encode(request)), role
 
 
 def stamp_expiry(settings: Settings, expiry: int, now: int) -> str:
@@ -53,8 +54,8 @@ def stamp_expiry(settings: Settings, expiry: int, now: int) -> str:
         for old in os.listdir(folder):
             if old.isdigit() and int(old) < now - STAMP_KEEP_SECONDS:
                 os.unlink(os.path.join(folder, old))
-        with open(path, "a"):
-            pass
+        # 0600 like every file of the cache dir (its name tells when a role expires).
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     os.utime(path, (expiry, expiry))
     return path
 

@@ -15,20 +15,65 @@ ARN_VAR = "STSENV_ARN"  # assumed-role ARN, for `status`
 EXPIRY_VAR = "STSENV_EXPIRY"  # integer epoch seconds, read by the prompt hook
 STAMP_VAR = "STSENV_STAMP"  # file whose mtime is the expiry: fish's fork-free clock
 VARS_VAR = "STSENV_VARS"  # names `use` manages, so a shell that inherited a role can clear it
+TARGET_VAR = "STSENV_TARGET"  # the `use` arguments (JSON list, no MFA code), for `refresh`
+
+# Set by stsenv for a program it starts, never by the user.
+REFRESH_ARGS_VAR = "STSENV_REFRESH_ARGS"  # the hook's wrapper: $STSENV_TARGET for `refresh`
+EXEC_VAR = "STSENV_EXEC"  # `exec` marks its command's environment with the role ARN
 
 SHELL_VAR = "STSENV_SHELL"  # set by the hook's wrapper for the program: which syntax to print
+# Set by the hook's wrapper for `stsenv doctor` only: the hook's version, and the prompt
+# functions installed in that shell (PROMPT_COMMAND, precmd_functions, fish_prompt handlers).
+HOOK_VERSION_VAR = "STSENV_HOOK_VERSION"
+PROMPT_HOOKS_VAR = "STSENV_PROMPT_HOOKS"
+NO_INPUT_VAR = "STSENV_NO_INPUT"  # set by the prompt hook's auto-refresh: never ask for input
+
+# Read by the shell hooks themselves (shell/*), when they draw the prompt; listed here so
+# that every STSENV_* name is written down in one place (README "The prompt").
+PROMPT_VARS = {
+    "STSENV_DISABLE_PROMPT": "1: leave the prompt alone (STSENV_SEGMENT is still set)",
+    "STSENV_PROMPT_FORMAT": "the prompt prefix, {role} and {minutes} replaced as text",
+    "STSENV_WARN_MINUTES": "warning colour under this many minutes left (default 10)",
+    "STSENV_URGENT_MINUTES": "urgent colour and one notice under this many (default 5)",
+    "STSENV_AUTO_REFRESH": "1: renew at the prompt inside the last threshold (no MFA)",
+}
 
 
 class Settings:
-    __slots__ = ("_cache_dir", "config_file", "debug", "shell")
+    __slots__ = (
+        "_cache_dir",
+        "config_file",
+        "debug",
+        "federation_url",
+        "mfa_sessions",
+        "no_input",
+        "refresh_args",
+        "shell",
+    )
 
     def __init__(
-        self, shell: str | None, config_file: str, cache_dir: str | None, debug: bool
+        self,
+        shell: str | None,
+        config_file: str,
+        cache_dir: str | None,
+        debug: bool,
+        refresh_args: str | None = None,
+        no_input: bool = False,
+        federation_url: str | None = None,
+        mfa_sessions: bool = True,
     ) -> None:
         self.shell = shell  # STSENV_SHELL: the hook that called us, None when run by hand
         self.config_file = config_file  # stsenv's config.toml
         self._cache_dir = cache_dir  # STSENV_CACHE_DIR, or the platform's (see cache_dir)
         self.debug = debug  # STSENV_DEBUG=1: tracebacks instead of one line
+        self.refresh_args = refresh_args  # STSENV_REFRESH_ARGS: the active role's use args
+        self.no_input = no_input  # STSENV_NO_INPUT=1: fail instead of asking for an MFA code
+        # STSENV_FEDERATION_URL: the sign-in federation endpoint `console` calls instead of
+        # the partition's (https://signin.aws.amazon.com/federation); tests run a local one.
+        self.federation_url = federation_url
+        # STSENV_MFA_SESSION=0: always send the MFA code with AssumeRole, as --no-mfa-session
+        # does (for emulators that do not accept GetSessionToken credentials, like moto).
+        self.mfa_sessions = mfa_sessions
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -41,6 +86,10 @@ class Settings:
             config_file=config,
             cache_dir=env.get("STSENV_CACHE_DIR") or None,
             debug=env.get("STSENV_DEBUG") == "1",
+            refresh_args=env.get(REFRESH_ARGS_VAR) or None,
+            no_input=env.get(NO_INPUT_VAR) == "1",
+            federation_url=env.get("STSENV_FEDERATION_URL") or None,
+            mfa_sessions=env.get("STSENV_MFA_SESSION") != "0",
         )
 
     @property

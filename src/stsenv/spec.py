@@ -10,7 +10,7 @@ from __future__ import annotations
 
 
 class Param:
-    __slots__ = ("boolean", "flag", "help", "metavar", "name", "required")
+    __slots__ = ("boolean", "choices", "flag", "help", "metavar", "name", "required", "variadic")
 
     def __init__(
         self,
@@ -20,6 +20,8 @@ class Param:
         boolean: bool = False,
         required: bool = False,
         metavar: str = "",
+        variadic: bool = False,
+        choices: tuple[str, ...] = (),
     ) -> None:
         self.name = name  # the handler's keyword argument
         self.help = help
@@ -27,6 +29,8 @@ class Param:
         self.boolean = boolean  # a flag that takes no value
         self.required = required  # for positional arguments
         self.metavar = metavar
+        self.variadic = variadic  # last positional: takes every remaining one (a list)
+        self.choices = choices  # the values TAB completion offers (the handler still checks)
 
 
 class Verb:
@@ -42,12 +46,80 @@ class Verb:
 
 
 JSON = Param("json", "Print JSON instead of text.", flag="--json", boolean=True)
+SHELL = Param(
+    "shell", "bash, zsh or fish (detected when omitted).", metavar="SHELL",
+    choices=("bash", "zsh", "fish"),
+)  # fmt: skip
+TARGET = Param(
+    "target",
+    "Alias from stsenv's config, AWS profile with role_arn, role ARN or role name.",
+    required=True,
+    metavar="TARGET",
+)
+# The options that choose a role session, shared by every verb that gets one.
+ASSUME_OPTIONS = (
+    Param(
+        "duration",
+        "Session length: 15m to 12h, e.g. 45m, 1h, 3600.",
+        flag="--duration",
+        metavar="DURATION",
+    ),
+    Param(
+        "session_name",
+        "Role session name (default: <role>-session).",
+        flag="--session-name",
+        metavar="NAME",
+    ),
+    Param(
+        "profile",
+        "AWS profile whose credentials assume the role.",
+        flag="--profile",
+        metavar="PROFILE",
+    ),
+    Param(
+        "region",
+        "Region to export as AWS_REGION and AWS_DEFAULT_REGION.",
+        flag="--region",
+        metavar="REGION",
+    ),
+    Param(
+        "mfa_serial",
+        "ARN of the MFA device the role requires.",
+        flag="--mfa-serial",
+        metavar="ARN",
+    ),
+    Param(
+        "token_code",
+        "Current MFA code (asked on the terminal when omitted).",
+        flag="--token-code",
+        metavar="CODE",
+    ),
+    Param(
+        "external_id",
+        "External ID the role's trust policy requires.",
+        flag="--external-id",
+        metavar="ID",
+    ),
+    Param(
+        "refresh",
+        "Assume again even if cached credentials are still fresh.",
+        flag="--refresh",
+        boolean=True,
+    ),
+    Param(
+        "no_mfa_session",
+        "Ask for an MFA code at this AssumeRole instead of using a cached MFA session "
+        "(which caps the role session at 1h).",
+        flag="--no-mfa-session",
+        boolean=True,
+    ),
+)
 
 VERBS: tuple[Verb, ...] = (
     Verb(
         "hook",
         'Print the shell hook to load in your rc file, e.g. eval "$(stsenv hook zsh)".',
-        (Param("shell", "bash, zsh or fish (detected when omitted).", metavar="SHELL"),),
+        (SHELL,),
     ),
     Verb(
         "use",
@@ -55,58 +127,10 @@ VERBS: tuple[Verb, ...] = (
         (
             Param(
                 "target",
-                "Alias from stsenv's config, AWS profile with role_arn, role ARN or role name.",
-                required=True,
-                metavar="TARGET",
+                TARGET.help + " Omitted: pick one on the terminal.",
+                metavar="[TARGET]",
             ),
-            Param(
-                "duration",
-                "Session length: 15m to 12h, e.g. 45m, 1h, 3600.",
-                flag="--duration",
-                metavar="DURATION",
-            ),
-            Param(
-                "session_name",
-                "Role session name (default: <role>-session).",
-                flag="--session-name",
-                metavar="NAME",
-            ),
-            Param(
-                "profile",
-                "AWS profile whose credentials assume the role.",
-                flag="--profile",
-                metavar="PROFILE",
-            ),
-            Param(
-                "region",
-                "Region to export as AWS_REGION and AWS_DEFAULT_REGION.",
-                flag="--region",
-                metavar="REGION",
-            ),
-            Param(
-                "mfa_serial",
-                "ARN of the MFA device the role requires.",
-                flag="--mfa-serial",
-                metavar="ARN",
-            ),
-            Param(
-                "token_code",
-                "Current MFA code (asked on the terminal when omitted).",
-                flag="--token-code",
-                metavar="CODE",
-            ),
-            Param(
-                "external_id",
-                "External ID the role's trust policy requires.",
-                flag="--external-id",
-                metavar="ID",
-            ),
-            Param(
-                "refresh",
-                "Assume again even if cached credentials are still fresh.",
-                flag="--refresh",
-                boolean=True,
-            ),
+            *ASSUME_OPTIONS,
         ),
         changes_env=True,
     ),
@@ -116,20 +140,120 @@ VERBS: tuple[Verb, ...] = (
         changes_env=True,
     ),
     Verb("status", "Show the active role and the time it has left (no network call).", (JSON,)),
+    Verb(
+        "refresh",
+        "Assume the active role again, with the options it was started with.",
+        changes_env=True,
+    ),
+    Verb(
+        "export",
+        "Print a role's credentials for other tools, e.g. > s3Full.env (not to a terminal).",
+        (
+            TARGET,
+            Param(
+                "format",
+                "env (export lines), dotenv, json, bash, zsh, fish or powershell.",
+                flag="--format",
+                metavar="FORMAT",
+                choices=("env", "dotenv", "json", "bash", "zsh", "fish", "powershell"),
+            ),
+            Param(
+                "force",
+                "Print the secrets even when stdout is a terminal.",
+                flag="--force",
+                boolean=True,
+            ),
+            *ASSUME_OPTIONS,
+        ),
+    ),
+    Verb(
+        "roles",
+        "List aliases and AWS role profiles with source, duration and session (no network).",
+        (JSON,),
+    ),
+    Verb(
+        "credential-process",
+        "Print a role's credentials as AWS credential_process JSON (for ~/.aws/config).",
+        (TARGET, *ASSUME_OPTIONS),
+    ),
+    Verb(
+        "console",
+        "Open the AWS console as the active role or TARGET (sign-in federation).",
+        (
+            Param(
+                "target",
+                TARGET.help + " Omitted: the role active in this shell.",
+                metavar="[TARGET]",
+            ),
+            Param(
+                "print_url",
+                "Print the sign-in URL instead of opening a browser.",
+                flag="--print",
+                boolean=True,
+            ),
+            Param(
+                "service", "Open this service's page, e.g. s3.", flag="--service", metavar="SERVICE"
+            ),
+            Param(
+                "duration",
+                "Console session length: 15m to 12h (default: AWS's, 1h).",
+                flag="--duration",
+                metavar="DURATION",
+            ),
+            Param(
+                "switch_role",
+                "Print the console's switch-role URL for the role instead (no sign-in).",
+                flag="--switch-role",
+                boolean=True,
+            ),
+            *(p for p in ASSUME_OPTIONS if p.name != "duration"),
+        ),
+    ),
+    Verb(
+        "exec",
+        "Run a command with a role's credentials in its environment only: "
+        "stsenv exec TARGET -- CMD [ARGS...].",
+        (
+            TARGET,
+            Param(
+                "command",
+                "The command and its arguments, after --.",
+                metavar="CMD...",
+                variadic=True,
+            ),
+            Param(
+                "nest",
+                "Allow running inside another exec of a different role.",
+                flag="--nest",
+                boolean=True,
+            ),
+            *ASSUME_OPTIONS,
+        ),
+    ),
+    Verb(
+        "completion",
+        "Print the TAB-completion script for bash, zsh or fish (the hook loads it by itself).",
+        (SHELL,),
+    ),
+    Verb(
+        "doctor",
+        "Check the hook, config, source credentials, cache and clock; say what to fix.",
+        (JSON,),
+    ),
 )
 
 BY_NAME = {verb.name: verb for verb in VERBS}
 
 
-def parse_fast(verb: Verb, args: list[str]) -> dict[str, str | bool | None] | None:
+def parse_fast(verb: Verb, args: list[str]) -> dict[str, str | bool | list[str] | None] | None:
     """Parse the plain forms of `args` for `verb`; None means "let typer handle it".
 
     Only `--opt value`, `--opt=value`, boolean flags and positionals in order are taken;
     anything else (help, short options, unknown or missing values) goes to typer, which
     owns every message about usage.
     """
-    values: dict[str, str | bool | None] = {
-        p.name: (False if p.boolean else None) for p in verb.params
+    values: dict[str, str | bool | list[str] | None] = {
+        p.name: (False if p.boolean else [] if p.variadic else None) for p in verb.params
     }
     options = {p.flag: p for p in verb.params if p.flag}
     positionals = [p for p in verb.params if p.flag is None]
@@ -160,6 +284,11 @@ def parse_fast(verb: Verb, args: list[str]) -> dict[str, str | bool | None] | No
             continue
         if not positionals:
             return None
+        if positionals[0].variadic:
+            rest = values[positionals[0].name]
+            assert isinstance(rest, list)
+            rest.append(arg)
+            continue
         values[positionals.pop(0).name] = arg
     if any(p.required for p in positionals):
         return None

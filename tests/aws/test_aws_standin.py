@@ -72,7 +72,7 @@ def test_rejected_mfa_code(standin: StandIn, standin_env: dict[str, str]) -> Non
         sts_error("AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time "
                   "pass code. ", 403),
     )  # fmt: skip
-    error = fails(standin_env, mfa_serial=SERIAL, token_code="482913")
+    error = fails(standin_env, mfa_serial=SERIAL, token_code="482913", no_mfa_session=True)
     assert isinstance(error, AwsDenied)
     assert error.message.startswith(f"the MFA code for {SERIAL} was rejected")
     assert "482913" not in error.message

@@ -22,7 +22,7 @@ def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     ("args", "code", "fragment"),
     [
-        (["use"], 2, "Missing argument 'TARGET'"),
+        (["export"], 2, "Missing argument 'TARGET'"),
         (["bogus"], 2, "No such command 'bogus'"),
         (["use", "x", "--nope"], 2, "No such option: --nope"),
         (["status", "--jsn"], 2, "--jsn"),

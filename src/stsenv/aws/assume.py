@@ -48,6 +48,7 @@ CLIENT_CONFIG = Config(
     user_agent_extra="stsenv",
 )
 _MFA_CODE = re.compile(r"^\d{6}$")
+_NOT_AWS = "the AWS endpoint sent an answer that is not an AWS response"
 _CALLER_IN_MESSAGE = re.compile(r"User: (arn:aws[\w-]*:[^\s]+)")
 
 
@@ -91,6 +92,8 @@ class _Context:
     duration: int = DEFAULT_DURATION
     max_duration: int | None = None
     known_names: list[str] = field(default_factory=list)
+    source_profile: str | None = None  # the AWS profile whose credentials call STS
+    profiles: dict[str, Any] = field(default_factory=dict)
 
 
 def assume_role(
@@ -109,6 +112,10 @@ def assume_role(
             raise
         except (bx.BotoCoreError, bx.ClientError, ResponseParserError) as e:
             raise _translate(e, ctx) from None
+        except KeyError:
+            # botocore's parser meets well-formed XML that is not AWS's (a captive portal's
+            # HTML page) with a KeyError; every other index here is into an AWS answer too.
+            raise AwsUnreachable(_NOT_AWS) from None
 
 
 def _assume(
@@ -120,7 +127,7 @@ def _assume(
     aliases: Mapping[str, RoleAlias],
 ) -> RoleSession:
     request = ctx.request
-    profiles = _profiles(ctx)
+    profiles = ctx.profiles = _profiles(ctx)
     ctx.known_names = sorted(aliases) + sorted(
         n for n, p in profiles.items() if isinstance(p, dict) and "role_arn" in p
     )
@@ -133,7 +140,7 @@ def _assume(
     )
     ctx.duration = duration
 
-    source = ctx.source = _source(plan, profiles, ctx)
+    source = ctx.source = _source(plan, profiles, ctx, ask)
     region = request.region or plan.region or source.region
     ctx.region = region
 
@@ -154,14 +161,23 @@ def _assume(
     external_id = request.external_id or plan.external_id
     if external_id:
         params["ExternalId"] = external_id
+    from stsenv.aws import mfa  # MFA sessions and role chaining
+
+    source_profile = None if plan.self_sourced or plan.credential_source else source.session.profile
+    chained = mfa.chained_source(source_profile, profiles)
     mfa_serial = request.mfa_serial or plan.mfa_serial
     if mfa_serial:
         ctx.mfa_serial = mfa_serial
-        code = (request.token_code or ask(f"MFA code for {mfa_serial}: ")).strip()
-        if not _MFA_CODE.match(code):
-            raise UsageError(f"the MFA code for {mfa_serial} must be 6 digits")
-        params["SerialNumber"] = mfa_serial
-        params["TokenCode"] = code
+        if request.no_mfa_session or not settings.mfa_sessions:
+            params["SerialNumber"] = mfa_serial
+            params["TokenCode"] = mfa.ask_code(mfa_serial, request.token_code, ask)
+        else:
+            source = ctx.source = mfa.session_source(
+                source, mfa_serial, request.token_code, ask, env, settings, now, region
+            )
+            chained = chained or f"it is assumed from the MFA session of {mfa_serial}"
+    duration = mfa.cap_duration(plan.display_name, duration, chained)
+    ctx.duration = params["DurationSeconds"] = duration
 
     try:
         answer = _client(source, "sts", region).assume_role(**params)
@@ -268,7 +284,9 @@ def _unknown_target(target: str, known_names: list[str]) -> UsageError:
 # --- source credentials ----------------------------------------------------------------------
 
 
-def _source(plan: Plan, profiles: Mapping[str, Any], ctx: _Context) -> Source:
+def _source(
+    plan: Plan, profiles: Mapping[str, Any], ctx: _Context, ask: Callable[[str], str]
+) -> Source:
     """The credentials that call STS, found as the AWS CLI finds them."""
     if plan.self_sourced:
         # A role profile naming itself as source_profile uses its own static keys (as the CLI).
@@ -302,6 +320,10 @@ def _source(plan: Plan, profiles: Mapping[str, Any], ctx: _Context) -> Source:
         if session.profile:
             origin = "" if plan.source_profile else " (from AWS_PROFILE)"
             ctx.source_label = f"AWS profile {session.profile!r}{origin}"
+        ctx.source_profile = session.profile
+        from stsenv.aws import mfa
+
+        mfa.ask_through(session, ask, ctx.source_label)  # a source role's MFA code
         found = session.get_credentials()
     if found is None:
         raise _no_credentials(ctx)
@@ -435,9 +457,23 @@ def _translate(e: Exception, ctx: _Context) -> StsenvError:
         )
     if isinstance(e, bx.ConfigParseError):
         return UsageError(f"the AWS config file {e.kwargs.get('path')} cannot be parsed")
+    if isinstance(e, bx.NoRegionError):  # botocore's STS call for a source role profile
+        return UsageError(
+            f"no region for {label} (a role profile needs one, as for the AWS CLI): add "
+            "`region = ...` to it, or set AWS_DEFAULT_REGION"
+        )
+    if isinstance(e, bx.InvalidRegionError):  # the user's input, not a network failure
+        return UsageError(
+            f"region {str(e.kwargs.get('region_name'))[:40]!r} is not an AWS region name "
+            "(like ap-northeast-1): fix --region or the region of the profile"
+        )
     if isinstance(e, bx.SSOError | bx.TokenRetrievalError | bx.SSOTokenLoadError):
+        from stsenv.aws import mfa
+
+        sso = mfa.sso_profile(ctx.source_profile, ctx.profiles)
+        login = f"aws sso login --profile {sso}" if sso else "aws sso login"
         return AwsDenied(
-            f"the SSO session for {label} is missing or expired: run `aws sso login` and retry"
+            f"the SSO session for {label} is missing or expired: run `{login}` and retry"
         )
     if isinstance(e, bx.InvalidConfigError | bx.UnknownCredentialError):
         return UsageError(f"AWS config problem in {config_file}: {_one_line(e)}")
@@ -453,7 +489,7 @@ def _translate(e: Exception, ctx: _Context) -> StsenvError:
     if isinstance(e, bx.ClientError):
         return _translate_client_error(e, ctx)
     if isinstance(e, ResponseParserError):
-        return AwsUnreachable("the AWS endpoint sent an answer that is not an AWS response")
+        return AwsUnreachable(_NOT_AWS)
     return AwsUnreachable(f"the AWS call failed: {type(e).__name__}: {_one_line(e, 120)}")
 
 

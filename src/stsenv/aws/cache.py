@@ -93,7 +93,7 @@ def _digest(value: object) -> str:
 def fingerprint(request: UseRequest, env: Mapping[str, str], settings: Settings) -> str:
     """Key of a session in the cache: everything that changes the result of `use`, except the
     MFA code (a new code gives the same session) and --refresh."""
-    asked = {
+    asked: dict[str, object] = {
         "target": request.target,
         "duration": request.duration,
         "session_name": request.session_name,
@@ -102,6 +102,8 @@ def fingerprint(request: UseRequest, env: Mapping[str, str], settings: Settings)
         "mfa_serial": request.mfa_serial,
         "external_id": request.external_id,
     }
+    if request.no_mfa_session:  # only when set: every other key stays as it was
+        asked["no_mfa_session"] = True
     return _digest({"v": FORMAT, "request": asked, "source": _source_key(env, settings)})
 
 

@@ -40,11 +40,21 @@ def hook_file(name: str) -> str:
     """shell/stsenv.<name>: inside the wheel (stsenv/shell/) or, for an editable
     install or a checkout, at the top of the source tree."""
     get(name)
+    return _shell_file(f"stsenv.{name}")
+
+
+def completion_file(name: str) -> str:
+    """shell/completion/stsenv.<name>: the TAB-completion script, found like the hook."""
+    get(name)
+    return _shell_file(f"completion/stsenv.{name}")
+
+
+def _shell_file(relative: str) -> str:
     package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
     for folder in (package, os.path.dirname(os.path.dirname(package))):
-        candidate = os.path.join(folder, "shell", f"stsenv.{name}")
+        candidate = os.path.join(folder, "shell", relative)
         if os.path.isfile(candidate):
             return candidate
     raise EnvironmentProblem(
-        f"shell/stsenv.{name} is missing from this installation: reinstall stsenv"
+        f"shell/{relative} is missing from this installation: reinstall stsenv"
     )

@@ -1,0 +1,10 @@
+# TAB completion for stsenv in fish. The hook loads it by itself at the first TAB; without
+# the hook: `stsenv completion fish | source` in config.fish, or save the output of
+# `stsenv completion fish` as ~/.config/fish/completions/stsenv.fish.
+# The candidates ("value<TAB>description") come from the program (`stsenv __complete`),
+# built from the same table as its verbs and options.
+function __stsenv_complete
+    command stsenv __complete fish (commandline -opc)[2..] "$(commandline -ct)" 2>/dev/null
+end
+complete -c stsenv -e
+complete -c stsenv -f -a '(__stsenv_complete)'

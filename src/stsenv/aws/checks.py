@@ -1,0 +1,46 @@
+"""What `stsenv doctor` asks botocore: the AWS profiles, and whether a source profile
+resolves to credentials. No network call and no program run: the providers that would
+call one (instance and container metadata, credential_process) are left out, and role or
+SSO credentials are only located, never fetched (botocore defers those until used)."""
+
+from __future__ import annotations
+
+import botocore.session
+from botocore import exceptions as bx
+
+from stsenv.errors import UsageError
+
+_CALLS_OUT = ("custom-process", "container-role", "iam-role")
+
+
+def profile_names() -> set[str]:
+    """The profiles of the AWS config and credentials files (AWS_CONFIG_FILE etc. honoured)."""
+    try:
+        profiles = botocore.session.Session().full_config.get("profiles", {})
+    except bx.ConfigParseError as e:
+        raise UsageError(
+            f"the AWS config file {e.kwargs.get('path')} cannot be parsed; fix its syntax"
+        ) from None
+    return {str(name) for name in profiles} if isinstance(profiles, dict) else set()
+
+
+def credentials_method(profile: str | None) -> str:
+    """How botocore would find credentials for `profile` (None: its default chain), e.g.
+    "shared-credentials-file", "assume-role", "sso"; UsageError when it finds none."""
+    session = botocore.session.Session(profile=profile)
+    label = f"AWS profile {profile!r}" if profile else "the default credential chain"
+    try:
+        config = session.get_scoped_config()
+        if config.get("credential_process"):
+            return "credential_process (not run by doctor)"
+        resolver = session.get_component("credential_provider")
+        for name in _CALLS_OUT:
+            resolver.remove(name)
+        found = session.get_credentials()
+    except bx.ProfileNotFound:
+        raise UsageError(f"AWS profile {profile!r} does not exist") from None
+    except bx.BotoCoreError as e:
+        raise UsageError(f"{label}: {str(e)[:200]}") from None
+    if found is None:
+        raise UsageError(f"{label} has no credentials")
+    return str(found.method)

@@ -1,0 +1,182 @@
+"""TAB completion: the candidates for the word being completed, computed from spec.py.
+
+The shell side (shell/completion/stsenv.<shell>, printed by `stsenv completion SHELL`) is
+a few lines per shell that call
+
+    stsenv __complete SHELL WORD... CURRENT
+
+with the words typed after `stsenv` and the (possibly empty) word under the cursor, and
+offers the lines printed: one candidate each, followed for zsh and fish by a description.
+
+This runs at every TAB, so it imports neither typer nor botocore: stsenv's aliases come
+from config.toml through the stdlib reader, and the AWS profiles from a plain configparser
+read of the config and credentials files (section names only, as botocore names them).
+Nothing here ever fails loudly: a broken config simply offers fewer candidates.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from stsenv import spec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from stsenv.settings import Settings
+
+SHELLS = ("bash", "zsh", "fish")
+ROOT_OPTIONS = (("--version", "Show the version."), ("--help", "Show the help."))
+
+
+def complete(args: list[str], environ: Mapping[str, str], settings: Settings) -> int:
+    """`stsenv __complete SHELL WORD... CURRENT`: print the candidates; always exit 0."""
+    if len(args) < 2 or args[0] not in SHELLS:
+        return 0
+    shell, words, current = args[0], args[1:-1], args[-1]
+    prefix = ""
+    if shell == "bash":
+        # bash splits `--format=js` into `--format` `=` `js`: complete the value after `=`
+        # (right after the `=` itself, that word is replaced, so it is given back).
+        if words and current == "=" and words[-1].startswith("--"):
+            current, prefix = "", "="
+        elif len(words) >= 2 and words[-1] == "=" and words[-2].startswith("--"):
+            words = words[:-1]
+    lines = []
+    for value, description in candidates(words, current, environ, settings):
+        if shell == "bash":
+            lines.append(prefix + value)
+        elif shell == "zsh":  # _describe's "value:description", ':' escaped in the value
+            lines.append(value.replace("\\", "\\\\").replace(":", "\\:") + ":" + description)
+        else:
+            lines.append(f"{value}\t{description}" if description else value)
+    sys.stdout.write("".join(line + "\n" for line in lines))
+    return 0
+
+
+def candidates(
+    words: list[str], current: str, environ: Mapping[str, str], settings: Settings
+) -> list[tuple[str, str]]:
+    """(value, description) pairs starting with `current`, for `stsenv WORDS CURRENT`."""
+    if not words:
+        if current.startswith("-"):
+            return _matching(ROOT_OPTIONS, current)
+        return _matching([(v.name, v.help) for v in spec.VERBS], current)
+    verb = spec.BY_NAME.get(words[0])
+    if verb is None:
+        return []
+    flags = {p.flag: p for p in verb.params if p.flag}
+    positionals = [p for p in verb.params if p.flag is None]
+    used: set[str] = set()
+    waiting: spec.Param | None = None  # an option whose value comes next
+    only_positionals = False
+    for word in _rejoin_bash_equals(words[1:]):
+        if waiting is not None:
+            waiting = None
+        elif word == "--" and not only_positionals:
+            only_positionals = True
+        elif word.startswith("-") and not only_positionals:
+            param = flags.get(word.partition("=")[0])
+            if param is not None:
+                used.add(word.partition("=")[0])
+                if not param.boolean and "=" not in word:
+                    waiting = param
+        elif positionals and not positionals[0].variadic:
+            positionals.pop(0)
+        elif positionals:
+            return []  # a command for `exec`: the shell's own business
+    if waiting is not None:
+        return _matching(_values(waiting, environ, settings), current)
+    if current.startswith("--") and "=" in current and not only_positionals:
+        flag, _eq, value = current.partition("=")
+        param = flags.get(flag)
+        if param is None or param.boolean:
+            return []
+        found = _matching(_values(param, environ, settings), value)
+        return [(f"{flag}={v}", d) for v, d in found]
+    if current.startswith("-") and not only_positionals:
+        options = [(p.flag, p.help) for p in verb.params if p.flag and p.flag not in used]
+        return _matching([*options, ("--help", "Show the help.")], current)
+    if positionals and not positionals[0].variadic:
+        return _matching(_values(positionals[0], environ, settings), current)
+    return []
+
+
+def _rejoin_bash_equals(words: list[str]) -> list[str]:
+    """bash's COMP_WORDS split `--opt=value` at `=`; put such words back together."""
+    joined: list[str] = []
+    for word in words:
+        if joined and (word == "=" or joined[-1].endswith("=")) and joined[-1].startswith("--"):
+            joined[-1] += word
+        else:
+            joined.append(word)
+    return joined
+
+
+def _matching(pairs: Iterable[tuple[str, str]], current: str) -> list[tuple[str, str]]:
+    return [(v, d) for v, d in pairs if v.startswith(current)]
+
+
+def _values(
+    param: spec.Param, environ: Mapping[str, str], settings: Settings
+) -> list[tuple[str, str]]:
+    if param.choices:
+        return [(choice, "") for choice in param.choices]
+    if param.name == "target":
+        return role_targets(environ, settings)
+    if param.name == "profile":
+        return [(name, "AWS profile") for name in aws_profiles(environ)]
+    return []
+
+
+def role_targets(environ: Mapping[str, str], settings: Settings) -> list[tuple[str, str]]:
+    """What `stsenv use` takes by name: stsenv's aliases, then the AWS role profiles."""
+    from stsenv.config import load_aliases
+    from stsenv.errors import StsenvError
+
+    targets: dict[str, str] = {}
+    try:
+        for name, alias in load_aliases(settings.config_file).items():
+            targets[name] = f"alias: {alias.role_arn or alias.role_name}"
+    except StsenvError:
+        pass  # `stsenv doctor` says what is wrong with the file; TAB only offers less
+    for name, profile in aws_profiles(environ).items():
+        role_arn = profile.get("role_arn")
+        if role_arn and name not in targets:
+            targets[name] = f"profile: {role_arn}"
+    return sorted(targets.items())
+
+
+def aws_profiles(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """The AWS profiles by name, with their settings, read from the config file
+    (`[profile NAME]`, `[default]`) and the credentials file (`[NAME]`) the way botocore's
+    configloader names them. Not botocore itself: importing it costs ~150 ms, at every TAB.
+    Unreadable or broken files give no profiles."""
+    import configparser
+
+    profiles: dict[str, dict[str, str]] = {}
+    files = (
+        (environ.get("AWS_CONFIG_FILE") or "~/.aws/config", True),
+        (environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials", False),
+    )
+    for path, is_config in files:
+        parser = configparser.RawConfigParser()
+        try:
+            parser.read(os.path.expanduser(os.path.expandvars(path)), encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError, OSError):
+            continue
+        for section in parser.sections():
+            name = _profile_name(section) if is_config else section
+            if name is not None:
+                profiles.setdefault(name, {}).update(parser.items(section))
+    return profiles
+
+
+def _profile_name(section: str) -> str | None:
+    if section == "default":
+        return section
+    kind, _space, name = section.partition(" ")
+    name = name.strip().strip("\"'")
+    return name if kind == "profile" and name else None

@@ -1,0 +1,300 @@
+"""`stsenv doctor`: one line per check, ok / warn / FAIL, each failure saying what to do.
+Exit status 1 when any check fails. No network call.
+
+The hook is checked from outside: its wrapper runs `doctor` with STSENV_SHELL, the hook's
+version and the prompt functions installed in the shell (shell/stsenv.*), state that a
+child process cannot otherwise see.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+
+from stsenv import __version__
+from stsenv.errors import StsenvError
+from stsenv.settings import HOOK_VERSION_VAR, PROMPT_HOOKS_VAR, VARS_VAR
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
+    from stsenv.settings import Settings
+
+OK, WARN, FAIL = "ok", "warn", "fail"
+CLOCK_TOLERANCE = 300  # AWS refuses requests signed more than 5 minutes off its clock
+# Credentials in the environment that stsenv did not put there: they override profiles.
+FOREIGN_VARS = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_SESSION_EXPIRATION",
+)
+
+
+class Check:
+    __slots__ = ("fix", "message", "name", "status")
+
+    def __init__(self, name: str, status: str, message: str, fix: str = "") -> None:
+        self.name = name
+        self.status = status
+        self.message = message
+        self.fix = fix  # what to do; empty when there is nothing to do
+
+    def line(self) -> str:
+        shown = self.status.upper() if self.status == FAIL else self.status
+        return f"{shown:<4}  {self.name}: {self.message}" + (f" — {self.fix}" if self.fix else "")
+
+
+def run(settings: Settings, environ: Mapping[str, str], as_json: bool) -> int:
+    checks = list(checks_for(settings, dict(environ)))
+    failed = any(check.status == FAIL for check in checks)
+    if as_json:
+        fields = ("name", "status", "message", "fix")
+        print(
+            json.dumps(
+                {
+                    "ok": not failed,
+                    "checks": [{f: getattr(c, f) for f in fields} for c in checks],
+                }
+            )
+        )
+    else:
+        for check in checks:
+            print(check.line())
+    return 1 if failed else 0
+
+
+def checks_for(settings: Settings, environ: dict[str, str]) -> Iterator[Check]:
+    yield from _hook(settings, environ)
+    yield from _config(settings, environ)
+    yield _cache(settings)
+    yield _clock(settings)
+    yield from _conflicts(environ)
+
+
+# --- the shell ---------------------------------------------------------------------------------
+
+
+def _hook(settings: Settings, environ: Mapping[str, str]) -> Iterator[Check]:
+    from stsenv import shells
+
+    if settings.shell is None:
+        from stsenv.cli import _rc_line
+
+        yield Check(
+            "hook",
+            FAIL,
+            "not loaded in this shell (or stsenv was run by path)",
+            f"add {_rc_line()} and open a new shell",
+        )
+        yield _shell_supported(_running_shell(environ), shells.SHELLS)
+        return
+    if settings.shell not in shells.SHELLS:
+        yield _shell_supported(settings.shell, shells.SHELLS)
+        return
+    yield Check("hook", OK, f"loaded in {settings.shell}")
+    yield Check("shell", OK, f"{settings.shell} is supported")
+    version = environ.get(HOOK_VERSION_VAR, "")
+    if version == __version__:
+        yield Check("version", OK, f"hook and program are both {__version__}")
+    else:
+        yield Check(
+            "version",
+            FAIL,
+            f"the hook in this shell is {version or 'older than 0.2'}, the program {__version__}",
+            "open a new shell to load the program's hook",
+        )
+    count = environ.get(PROMPT_HOOKS_VAR, "").count("__stsenv_prompt_hook")
+    if count == 1:
+        yield Check("prompt", OK, "the prompt hook is installed once")
+    elif count == 0:
+        yield Check(
+            "prompt",
+            FAIL,
+            "the prompt hook is not installed",
+            "something set the prompt hooks after stsenv's: load stsenv's hook last "
+            "in your rc file",
+        )
+    else:
+        yield Check(
+            "prompt",
+            FAIL,
+            f"the prompt hook is installed {count} times",
+            "remove the extra __stsenv_prompt_hook from PROMPT_COMMAND or precmd_functions",
+        )
+
+
+def _running_shell(environ: Mapping[str, str]) -> str:
+    import shellingham
+
+    try:
+        return str(shellingham.detect_shell()[0])
+    except shellingham.ShellDetectionFailure:
+        return os.path.basename(environ.get("SHELL", "")) or "unknown"
+
+
+def _shell_supported(name: str, supported: Mapping[str, object]) -> Check:
+    if name in supported:
+        return Check("shell", OK, f"{name} is supported")
+    return Check(
+        "shell",
+        FAIL,
+        f"{name[:40]} is not supported",
+        f"use {', '.join(supported)}: stsenv hooks into those",
+    )
+
+
+# --- config and source credentials -------------------------------------------------------------
+
+
+def _config(settings: Settings, environ: dict[str, str]) -> Iterator[Check]:
+    from stsenv.config import load_aliases
+
+    path = settings.config_file
+    try:
+        aliases = load_aliases(path)
+    except StsenvError as e:
+        yield Check("config", FAIL, e.message, "fix the file (README: Targets)")
+        return
+    if not os.path.exists(path):
+        yield Check("config", OK, f"no {path} (optional: aliases live there)")
+        return
+    yield Check("config", OK, f"{path} parses ({len(aliases)} aliases)")
+    if not aliases:
+        return
+    from stsenv.aws import checks
+    from stsenv.elsewhere import source_env
+
+    # Source credentials are looked up as a new shell would: without the active role.
+    os.environ.clear()
+    os.environ.update(source_env(environ))
+    for name, alias in sorted(aliases.items()):
+        source = alias.source_profile
+        where = f"source profile {source!r}" if source else "the default credentials"
+        try:
+            method = checks.credentials_method(source)
+        except StsenvError as e:
+            fix = (
+                f"`aws configure --profile {source}` or change source_profile in {path}"
+                if source
+                else f"set source_profile in {path}, or AWS_PROFILE"
+            )
+            yield Check(f"alias {name}", FAIL, e.message, fix)
+            continue
+        yield Check(f"alias {name}", OK, f"{where} has credentials ({method})")
+
+
+# --- the cache and the clock -------------------------------------------------------------------
+
+
+def _cache(settings: Settings) -> Check:
+    top = settings.cache_dir
+    try:
+        st = os.lstat(top)
+    except FileNotFoundError:
+        return Check("cache", OK, f"{top} does not exist yet (created 0700 at the first use)")
+    except OSError as e:
+        return Check(
+            "cache",
+            FAIL,
+            f"{top} cannot be read ({e.strerror})",
+            "fix its permissions or set STSENV_CACHE_DIR",
+        )
+    me = os.geteuid()
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != me:
+        return Check(
+            "cache",
+            FAIL,
+            f"{top} is not a directory owned by you",
+            "remove it, or set STSENV_CACHE_DIR",
+        )
+    loose = []
+    for folder, dirs, files in os.walk(top):
+        for name in dirs:
+            path = os.path.join(folder, name)
+            info = os.lstat(path)
+            if info.st_uid != me or stat.S_IMODE(info.st_mode) & 0o077:
+                loose.append(path)
+        for name in files:
+            path = os.path.join(folder, name)
+            info = os.lstat(path)
+            if info.st_uid != me or stat.S_IMODE(info.st_mode) & 0o177:
+                loose.append(path)
+    if stat.S_IMODE(st.st_mode) != 0o700:
+        loose.insert(0, top)
+    if loose:
+        shown = ", ".join(loose[:3]) + (f" and {len(loose) - 3} more" if len(loose) > 3 else "")
+        return Check(
+            "cache",
+            FAIL,
+            f"not private: {shown}",
+            f"run `chmod -R go-rwx {top}` (stsenv replaces files it cannot trust)",
+        )
+    return Check("cache", OK, f"{top} is private (0700, files 0600)")
+
+
+def _clock(settings: Settings) -> Check:
+    """This machine's clock against the file system's: a file just written carries the
+    time of whatever stamps it (the kernel, or the file server of a network home)."""
+    import tempfile
+
+    folder = settings.cache_dir if os.path.isdir(settings.cache_dir) else tempfile.gettempdir()
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-") as probe:
+            stamped = os.fstat(probe.fileno()).st_mtime
+    except OSError as e:
+        return Check("clock", WARN, f"could not write a probe file in {folder} ({e.strerror})")
+    skew = int(time.time() - stamped)
+    if abs(skew) > CLOCK_TOLERANCE:
+        return Check(
+            "clock",
+            FAIL,
+            f"this clock is {abs(skew)}s {'ahead of' if skew > 0 else 'behind'} the file "
+            "system's: AWS refuses requests signed more than 5 minutes off",
+            "set the system time (e.g. enable NTP: `timedatectl set-ntp true`)",
+        )
+    return Check("clock", OK, f"agrees with the file system's (within {abs(skew)}s)")
+
+
+# --- conflicts ---------------------------------------------------------------------------------
+
+
+def _conflicts(environ: Mapping[str, str]) -> Iterator[Check]:
+    role_active = bool(environ.get(VARS_VAR))
+    foreign = [] if role_active else [name for name in FOREIGN_VARS if environ.get(name)]
+    if foreign:
+        yield Check(
+            "environment",
+            WARN,
+            f"{', '.join(foreign)} set, but no stsenv role is active (another tool, a sourced "
+            ".env?): they win over every AWS profile",
+            "unset them unless you mean them as source credentials; `stsenv use` replaces "
+            "them and `stsenv clear` puts them back",
+        )
+    else:
+        yield Check("environment", OK, "no AWS credentials from another tool")
+    named = {n: environ[n] for n in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE") if environ.get(n)}
+    if not named or role_active:  # an active role unsets them; the baseline is not visible
+        return
+    from stsenv.aws import checks
+
+    try:
+        known = checks.profile_names()
+    except StsenvError as e:
+        yield Check("profile", FAIL, e.message)
+        return
+    for variable, profile in named.items():
+        if profile in known:
+            yield Check("profile", OK, f"{variable}={profile} exists")
+        else:
+            yield Check(
+                "profile",
+                FAIL,
+                f"{variable} names {profile!r}, which is not in the AWS config or credentials file",
+                f"unset {variable}, or create it: `aws configure --profile {profile}`",
+            )

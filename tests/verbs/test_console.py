@@ -1,0 +1,174 @@
+"""`stsenv console`: the sign-in URL from a role session, against a local stand-in for the
+federation endpoint (the emulator has none), and the switch-role URL."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from local_aws import ACCOUNT, REGION, ROLE
+from verbs_support import one_error_line, stsenv
+
+
+class Federation:
+    """GET /federation?Action=getSigninToken...: records each query, answers `answer`."""
+
+    def __init__(self) -> None:
+        self.queries: list[dict[str, list[str]]] = []
+        self.answer: tuple[int, str] = (200, json.dumps({"SigninToken": "tok-1/2+3="}))
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                outer.queries.append(parse_qs(urlsplit(self.path).query))
+                status, body = outer.answer
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/federation"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def federation() -> Iterator[Federation]:
+    server = Federation()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
+@pytest.fixture
+def console_env(aws_env: dict[str, str], federation: Federation) -> dict[str, str]:
+    return {**aws_env, "STSENV_FEDERATION_URL": federation.url}
+
+
+def login_query(url: str, federation: Federation) -> dict[str, str]:
+    parts = urlsplit(url.strip())
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == federation.url
+    query = parse_qs(parts.query)
+    assert all(len(v) == 1 for v in query.values())
+    return {k: v[0] for k, v in query.items()}
+
+
+def test_sign_in_url_for_a_target(console_env: dict[str, str], federation: Federation) -> None:
+    done = stsenv(console_env, "console", "s3Full", "--print", "--duration", "2h")
+    assert done.returncode == 0, done.stderr
+    assert login_query(done.stdout, federation) == {
+        "Action": "login", "Issuer": "stsenv", "SigninToken": "tok-1/2+3=",
+        "Destination": "https://console.aws.amazon.com/",
+    }  # fmt: skip
+    (asked,) = federation.queries
+    assert asked["Action"] == ["getSigninToken"] and asked["SessionDuration"] == ["7200"]
+    session = json.loads(asked["Session"][0])
+    exported = json.loads(stsenv(console_env, "export", "s3Full", "--format", "json").stdout)
+    assert session == {  # the cached role session, exactly
+        "sessionId": exported["AWS_ACCESS_KEY_ID"],
+        "sessionKey": exported["AWS_SECRET_ACCESS_KEY"],
+        "sessionToken": exported["AWS_SESSION_TOKEN"],
+    }
+    assert exported["AWS_SECRET_ACCESS_KEY"] not in done.stdout + done.stderr
+
+
+def active_env(console_env: dict[str, str], partition: str) -> dict[str, str]:
+    """A shell's environment with a role active (as `use` leaves it)."""
+    return {
+        **console_env,
+        "AWS_ACCESS_KEY_ID": "ASIAACTIVEEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "active-secret",
+        "AWS_SESSION_TOKEN": "active-token",
+        "AWS_REGION": "cn-north-1" if partition == "aws-cn" else REGION,
+        "STSENV_ROLE": "my role",
+        "STSENV_ARN": f"arn:{partition}:sts::{ACCOUNT}:assumed-role/{ROLE}/s",
+        "STSENV_EXPIRY": str(int(time.time()) + 1800),
+    }
+
+
+@pytest.mark.parametrize(
+    ("partition", "console_host"),
+    [("aws", "console.aws.amazon.com"), ("aws-cn", "console.amazonaws.cn"),
+     ("aws-us-gov", "console.amazonaws-us-gov.com")],
+)  # fmt: skip
+def test_the_active_role_and_a_service_page(
+    console_env: dict[str, str], federation: Federation, partition: str, console_host: str
+) -> None:
+    env = active_env(console_env, partition)
+    done = stsenv(env, "console", "--print", "--service", "s3")
+    assert done.returncode == 0, done.stderr
+    region = env["AWS_REGION"]
+    assert login_query(done.stdout, federation)["Destination"] == (
+        f"https://{console_host}/s3/home?region={region}"
+    )
+    (asked,) = federation.queries
+    assert "SessionDuration" not in asked  # AWS's default unless asked
+    assert json.loads(asked["Session"][0])["sessionId"] == "ASIAACTIVEEXAMPLE"
+
+
+def test_opens_the_browser_unless_print(
+    console_env: dict[str, str], federation: Federation, tmp_path: Path
+) -> None:
+    seen = tmp_path / "browser-got"
+    program = 'import sys; open(sys.argv[2], "w").write(sys.argv[1])'
+    browser = f"{sys.executable} -c '{program}' %s {seen}"  # webbrowser's BROWSER: %s is the URL
+    done = stsenv({**console_env, "BROWSER": browser}, "console", "s3Full")
+    assert done.returncode == 0 and done.stdout == "", done.stderr
+    assert done.stderr == "stsenv: opened the AWS console as s3Full in your browser\n"
+    assert login_query(seen.read_text(), federation)["SigninToken"] == "tok-1/2+3="
+
+
+def test_switch_role_url(console_env: dict[str, str], federation: Federation) -> None:
+    done = stsenv(console_env, "console", "s3Full", "--switch-role")
+    assert done.stdout == (
+        f"https://signin.aws.amazon.com/switchrole?account={ACCOUNT}&roleName={ROLE}"
+        "&displayName=s3Full\n"
+    )
+    gov = stsenv(active_env(console_env, "aws-us-gov"), "console", "--switch-role")
+    assert gov.stdout == (
+        f"https://signin.amazonaws-us-gov.com/switchrole?account={ACCOUNT}&roleName={ROLE}"
+        "&displayName=my+role\n"
+    )
+    assert federation.queries == []  # no sign-in needed for these
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "start"),
+    [
+        ((403, "denied"), 3, "stsenv: the sign-in endpoint http://127.0.0.1:"),
+        ((500, "oops"), 4, "stsenv: the sign-in endpoint http://127.0.0.1:"),
+        ((200, "<html>not json</html>"), 4, "stsenv: the sign-in endpoint http://127.0.0.1:"),
+    ],
+)
+def test_federation_errors_are_one_line(
+    console_env: dict[str, str], federation: Federation, answer: tuple[int, str], status: int,
+    start: str,
+) -> None:  # fmt: skip
+    federation.answer = answer
+    done = stsenv(console_env, "console", "s3Full", "--print")
+    one_error_line(done, status, start)
+    secret = json.loads(stsenv(console_env, "export", "s3Full", "--format", "json").stdout)[
+        "AWS_SECRET_ACCESS_KEY"
+    ]
+    assert secret not in done.stderr  # the request URL carried it; the message does not
+
+
+def test_other_errors_are_one_line(console_env: dict[str, str]) -> None:
+    one_error_line(stsenv(console_env, "console", "--print"), 1, "stsenv: no role is active")
+    one_error_line(stsenv(console_env, "console", "s3Full", "--service", "s3/../x"), 2,
+                   "stsenv: service 's3/../x' is not a console service name")  # fmt: skip
+    one_error_line(stsenv(console_env, "console", "s3Full", "--duration", "13h"), 2,
+                   "stsenv: duration '13h' is out of range")  # fmt: skip
+    dead = {**console_env, "STSENV_FEDERATION_URL": "http://127.0.0.1:9/federation"}
+    one_error_line(stsenv(dead, "console", "s3Full", "--print"), 4,
+                   "stsenv: the sign-in endpoint http://127.0.0.1:9/federation could")  # fmt: skip
