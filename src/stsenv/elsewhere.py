@@ -12,6 +12,7 @@ import re
 import sys
 import time
 
+from stsenv.envchange import is_name
 from stsenv.errors import NotActive, StsenvError, UsageError
 from stsenv.settings import EXEC_VAR, REFRESH_ARGS_VAR, SHELL_VAR, VARS_VAR
 
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 # Set in the environment of a `credential-process` run, so that a source profile that
 # itself runs `stsenv credential-process` is a clear error, not an endless chain.
 IN_CREDENTIAL_PROCESS_VAR = "STSENV_IN_CREDENTIAL_PROCESS"
-_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
 
 class CommandFailed(StsenvError):
@@ -43,7 +43,7 @@ def source_env(environ: dict[str, str]) -> dict[str, str]:
 
     env = dict(environ)
     for name in env.get(VARS_VAR, "").split():
-        if _NAME.match(name):
+        if is_name(name):
             env.pop(name, None)
     for name in (REFRESH_ARGS_VAR, SHELL_VAR):
         env.pop(name, None)
