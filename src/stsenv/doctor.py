@@ -106,7 +106,8 @@ def _hook(settings: Settings, environ: Mapping[str, str]) -> Iterator[Check]:
         yield Check(
             "version",
             FAIL,
-            f"the hook in this shell is {version or 'older than 0.2'}, the program {__version__}",
+            f"the hook in this shell is {version or 'from an stsenv that predates doctor'}, "
+            f"the program {__version__}",
             "open a new shell to load the program's hook",
         )
     count = environ.get(PROMPT_HOOKS_VAR, "").count("__stsenv_prompt_hook")
