@@ -97,6 +97,7 @@ def use(settings: Settings, **options: Any) -> int:
     from stsenv.model import UseRequest
 
     shell = _hooked_shell(settings, "use")
+    quiet = bool(options.pop("quiet", False))
     now = int(time.time())
     if options.get("target") is None:
         from stsenv.roles import pick_target
@@ -105,11 +106,11 @@ def use(settings: Settings, **options: Any) -> int:
     ask = refuse_to_ask if settings.no_input else ask_on_terminal
     change, role = session.use(UseRequest(**options), os.environ, settings, now, ask)
     sys.stdout.write(shell.render(change))
-    left = role.credentials.expiration - now
-    until = time.strftime("%H:%M UTC", time.gmtime(role.credentials.expiration))
-    print(
-        f"stsenv: {role.display_name} is active for {left // 60}m, until {until}", file=sys.stderr
-    )
+    if not (quiet or settings.quiet):
+        left = role.credentials.expiration - now
+        until = time.strftime("%H:%M UTC", time.gmtime(role.credentials.expiration))
+        print(f"stsenv: {role.display_name} is active for {left // 60}m, until {until}",
+              file=sys.stderr)  # fmt: skip
     return 0
 
 

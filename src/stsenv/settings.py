@@ -47,6 +47,7 @@ class Settings:
         "federation_url",
         "mfa_sessions",
         "no_input",
+        "quiet",
         "refresh_args",
         "shell",
     )
@@ -61,6 +62,7 @@ class Settings:
         no_input: bool = False,
         federation_url: str | None = None,
         mfa_sessions: bool = True,
+        quiet: bool = False,
     ) -> None:
         self.shell = shell  # STSENV_SHELL: the hook that called us, None when run by hand
         self.config_file = config_file  # stsenv's config.toml
@@ -74,6 +76,7 @@ class Settings:
         # STSENV_MFA_SESSION=0: always send the MFA code with AssumeRole, as --no-mfa-session
         # does (for emulators that do not accept GetSessionToken credentials, like moto).
         self.mfa_sessions = mfa_sessions
+        self.quiet = quiet  # STSENV_QUIET=1: as --quiet on every `use` (errors still shown)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -90,6 +93,7 @@ class Settings:
             no_input=env.get(NO_INPUT_VAR) == "1",
             federation_url=env.get("STSENV_FEDERATION_URL") or None,
             mfa_sessions=env.get("STSENV_MFA_SESSION") != "0",
+            quiet=env.get("STSENV_QUIET") == "1",
         )
 
     @property

@@ -131,6 +131,13 @@ VERBS: tuple[Verb, ...] = (
                 metavar="[TARGET]",
             ),
             *ASSUME_OPTIONS,
+            Param(
+                "quiet",
+                "No line on stderr when it works (errors are still shown); STSENV_QUIET=1 "
+                "makes it the default.",
+                flag="--quiet",
+                boolean=True,
+            ),
         ),
         changes_env=True,
     ),

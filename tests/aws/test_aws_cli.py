@@ -70,3 +70,17 @@ def test_unreachable_endpoint_exit_status(aws_env: dict[str, str]) -> None:
     assert (done.returncode, done.stdout) == (4, "")
     assert done.stderr.startswith(f"stsenv: http://127.0.0.1:{port}/ could not be reached")
     assert "Traceback" not in done.stderr
+
+
+def test_quiet_use_prints_only_the_code(aws_env: dict[str, str]) -> None:
+    loud = run(aws_env, "s3Full")
+    assert loud.returncode == 0 and loud.stderr.startswith("stsenv: s3Full is active for ")
+    for env, args in (
+        (aws_env, ["s3Full", "--quiet"]),
+        ({**aws_env, "STSENV_QUIET": "1"}, ["s3Full"]),
+    ):
+        quiet = run(env, *args)
+        assert quiet.returncode == 0 and quiet.stderr == ""
+        assert "export AWS_SESSION_TOKEN=" in quiet.stdout
+    failing = run({**aws_env, "STSENV_QUIET": "1"}, "s3Full", "--duration", "5x", "--quiet")
+    assert failing.returncode == 2 and failing.stderr.startswith("stsenv: duration")
