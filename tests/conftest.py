@@ -1,3 +1,3 @@
-"""Shared fixtures: the local AWS world and real interactive shells."""
+"""Shared fixtures: the local AWS world, real interactive shells, the built wheel."""
 
-pytest_plugins = ["fixtures.emulator", "fixtures.shells"]
+pytest_plugins = ["fixtures.emulator", "fixtures.shells", "fixtures.packaging"]

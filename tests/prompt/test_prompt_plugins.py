@@ -48,16 +48,6 @@ def test_zsh_plugin_loads_the_hook_without_eval(
     assert shell.run("stsenv clear").line == ""
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(REPO)],
-        check=True,
-        timeout=300,
-    )
-    (built,) = out.glob("stsenv-*.whl")
-    return built
 
 
 def test_fisher_folder_of_the_wheel_is_the_fish_hook(

@@ -28,16 +28,6 @@ def installer(name: str) -> str:
     return found
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(REPO)],
-        check=True,
-        timeout=300,
-    )
-    (built,) = out.glob("stsenv-*.whl")
-    return built
 
 
 def install(kind: str, wheel: Path, root: Path) -> tuple[Path, Path]:

@@ -13,16 +13,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SHELLS = ("bash", "zsh", "fish")
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(ROOT)],
-        check=True,
-        timeout=300,
-    )
-    (built,) = out.glob("stsenv-*.whl")
-    return built
 
 
 def test_wheel_carries_the_shell_files(wheel: Path) -> None:
