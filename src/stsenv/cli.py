@@ -250,6 +250,9 @@ def build_app(settings: Settings) -> Any:
         "left in the prompt, and have it cleared at expiry.",
         add_completion=False,
         pretty_exceptions_enable=False,
+        epilog="Examples:  stsenv use s3Full --duration 2h  |  stsenv status --json  |  "
+        "stsenv clear  |  stsenv exec s3Full -- aws s3 ls  |  stsenv export s3Full --format "
+        "env > s3Full.env.  Set-up: eval \"$(stsenv hook zsh)\" in ~/.zshrc (README.md).",
     )
 
     @app.callback()
