@@ -5,17 +5,13 @@ codes nor the 1-hour chaining limit)."""
 from __future__ import annotations
 
 import json
-import re
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs
 
 import pexpect
 import pytest
-from fixtures.emulator import STS_NS, base_env, sts_error
+from fixtures.emulator import STS_NS, StandIn, base_env, sts_error
 from verbs_support import STSENV, one_error_line, stsenv
 
 SERIAL = "arn:aws:iam::123456789012:mfa/taro"
@@ -30,36 +26,16 @@ def _creds(key: str, seconds: int) -> str:
             "</Expiration></Credentials>")  # fmt: skip
 
 
-class Sts:
-    """Answers GetSessionToken and AssumeRole with fresh keys each time (ASIA1, ASIA2...);
-    records (action, form, signing key) of every call."""
+class Sts(StandIn):
+    """Answers GetSessionToken and AssumeRole with fresh keys each time (ASIA1, ASIA2...),
+    unless `errors` holds an answer for the action."""
 
     def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, str], str]] = []
+        super().__init__()
         self.errors: dict[str, tuple[int, str]] = {}
-        outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-                signer = re.search(r"Credential=([^/]+)/", self.headers.get("Authorization", ""))
-                action = form.get("Action", "?")
-                outer.calls.append((action, form, signer.group(1) if signer else ""))
-                status, body = outer.errors.get(action) or (200, outer.answer(action, form))
-                data = body.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "text/xml")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def respond(self, action: str, form: dict[str, str]) -> tuple[int, str]:
+        return self.errors.get(action) or (200, self.answer(action, form))
 
     def answer(self, action: str, form: dict[str, str]) -> str:
         key = f"ASIA{len(self.calls)}"
@@ -80,8 +56,7 @@ class Sts:
 def sts() -> Iterator[Sts]:
     server = Sts()
     yield server
-    server.server.shutdown()
-    server.server.server_close()
+    server.close()
 
 
 @pytest.fixture
