@@ -44,6 +44,12 @@ T = TypeVar("T")
 SESSION_NAME = "xx"  # the brief's "x" is refused by STS itself: 2 characters at least
 
 
+def aws_assume_role(arn: str) -> list[str]:
+    """The tutorial's `aws sts assume-role`, the peer every `use` figure is set against."""
+    return [str(PEERS / "aws"), "sts", "assume-role", "--role-arn", arn,
+            "--role-session-name", SESSION_NAME, "--duration-seconds", "3600"]  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Plan:
     runs: int  # hyperfine runs of a fast command
@@ -355,17 +361,7 @@ class Bench:
         arn = role_arn(self.env)
         wipe = ["rm", "-rf", self.cache]
         awsume = str(PEERS / "awsumepy")
-        aws = [
-            str(PEERS / "aws"),
-            "sts",
-            "assume-role",
-            "--role-arn",
-            arn,
-            "--role-session-name",
-            SESSION_NAME,
-            "--duration-seconds",
-            "3600",
-        ]
+        aws = aws_assume_role(arn)
         use = [str(STSENV), "use", ROLE_PROFILE]
         slow = self.time(
             [
@@ -524,17 +520,7 @@ class Bench:
                 wipe,
             ),
             "`aws sts assume-role`": (
-                [
-                    str(PEERS / "aws"),
-                    "sts",
-                    "assume-role",
-                    "--role-arn",
-                    arn,
-                    "--role-session-name",
-                    SESSION_NAME,
-                    "--duration-seconds",
-                    "3600",
-                ],
+                aws_assume_role(arn),
                 self.env,
                 None,
             ),

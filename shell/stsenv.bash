@@ -136,8 +136,8 @@ __stsenv_clock() {
 # was called with (PROMPT_COMMAND runs it as `... && :`, so `set -e` cannot end the shell).
 # The usual prompt costs one arithmetic test and one string comparison: inactive, or
 # before __stsenv_next (when the minute shown changes) with PS1 and the opt-out as this
-# hook left them. Everything else, and bash
-# without $EPOCHSECONDS (< 5.0), goes to __stsenv_tick.
+# hook left them. Everything else, and every prompt of a bash without $EPOCHSECONDS
+# (< 5.0), goes to __stsenv_tick.
 if [[ -n ${EPOCHSECONDS-} ]]; then
     __stsenv_prompt_hook() {
         __stsenv_status=$?

@@ -127,7 +127,8 @@ end
 # ($argv[1] is "activate" when a role was just exported: never renew it from there.)
 function __stsenv_tick
     builtin path mtime --relative -- $__stsenv_stamp | builtin read -l rel
-    or set rel (builtin math (command date +%s) - $__stsenv_expiry) # stamp gone: fork once
+    # The stamp was deleted (cache cleaned): one `date` per prompt until the role ends.
+    or set rel (builtin math (command date +%s) - $__stsenv_expiry)
     if builtin test $rel -ge 0
         builtin printf 'stsenv: role %s expired; its credentials were cleared\n' $__stsenv_role >&2
         __stsenv_restore

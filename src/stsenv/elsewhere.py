@@ -14,7 +14,13 @@ import time
 
 from stsenv.envchange import is_name
 from stsenv.errors import NotActive, StsenvError, UsageError
-from stsenv.settings import EXEC_VAR, REFRESH_ARGS_VAR, SHELL_VAR, VARS_VAR
+from stsenv.settings import (
+    EXEC_VAR,
+    IN_CREDENTIAL_PROCESS_VAR,
+    REFRESH_ARGS_VAR,
+    SHELL_VAR,
+    VARS_VAR,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,9 +29,6 @@ if TYPE_CHECKING:
     from stsenv.model import RoleSession, UseRequest
     from stsenv.settings import Settings
 
-# Set in the environment of a `credential-process` run, so that a source profile that
-# itself runs `stsenv credential-process` is a clear error, not an endless chain.
-IN_CREDENTIAL_PROCESS_VAR = "STSENV_IN_CREDENTIAL_PROCESS"
 
 
 class CommandFailed(StsenvError):

@@ -28,15 +28,13 @@ HOOK_VERSION_VAR = "STSENV_HOOK_VERSION"
 PROMPT_HOOKS_VAR = "STSENV_PROMPT_HOOKS"
 NO_INPUT_VAR = "STSENV_NO_INPUT"  # set by the prompt hook's auto-refresh: never ask for input
 
-# Read by the shell hooks themselves (shell/*), when they draw the prompt; listed here so
-# that every STSENV_* name is written down in one place (README "The prompt").
-PROMPT_VARS = {
-    "STSENV_DISABLE_PROMPT": "1: leave the prompt alone (STSENV_SEGMENT is still set)",
-    "STSENV_PROMPT_FORMAT": "the prompt prefix, {role} and {minutes} replaced as text",
-    "STSENV_WARN_MINUTES": "warning colour under this many minutes left (default 10)",
-    "STSENV_URGENT_MINUTES": "urgent colour and one notice under this many (default 5)",
-    "STSENV_AUTO_REFRESH": "1: renew at the prompt inside the last threshold (no MFA)",
-}
+# Set in the environment of a `credential-process` run, so that a source profile that
+# itself runs `stsenv credential-process` is a clear error, not an endless chain.
+IN_CREDENTIAL_PROCESS_VAR = "STSENV_IN_CREDENTIAL_PROCESS"
+
+# Read by the shell hooks themselves (shell/*), never by this program, so only named here
+# (README "The prompt"): STSENV_DISABLE_PROMPT, STSENV_PROMPT_FORMAT, STSENV_WARN_MINUTES,
+# STSENV_URGENT_MINUTES, STSENV_AUTO_REFRESH.
 
 
 class Settings:
