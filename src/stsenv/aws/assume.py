@@ -26,6 +26,7 @@ from botocore.credentials import (
 from botocore.parsers import ResponseParserError
 
 from stsenv.aws import cache
+from stsenv.aws import profiles as aws_profiles
 from stsenv.config import ROLE_ARN, ROLE_NAME, RoleAlias
 from stsenv.errors import AwsDenied, AwsUnreachable, StsenvError, UsageError
 from stsenv.model import (
@@ -127,7 +128,7 @@ def _assume(
     aliases: Mapping[str, RoleAlias],
 ) -> RoleSession:
     request = ctx.request
-    profiles = ctx.profiles = _profiles(ctx)
+    profiles = ctx.profiles = aws_profiles.all_profiles()
     ctx.known_names = sorted(aliases) + sorted(
         n for n, p in profiles.items() if isinstance(p, dict) and "role_arn" in p
     )
@@ -189,16 +190,6 @@ def _assume(
 
 
 # --- targets ---------------------------------------------------------------------------------
-
-
-def _profiles(ctx: _Context) -> dict[str, Any]:
-    """The profiles of the AWS config and credentials files, as botocore reads them."""
-    try:
-        profiles = botocore.session.Session().full_config.get("profiles", {})
-    except bx.ConfigParseError as e:
-        path = e.kwargs.get("path", ctx.config_files[0])
-        raise UsageError(f"the AWS config file {path} cannot be parsed; fix its syntax") from None
-    return profiles if isinstance(profiles, dict) else {}
 
 
 def _plan(

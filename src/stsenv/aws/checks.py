@@ -8,20 +8,15 @@ from __future__ import annotations
 import botocore.session
 from botocore import exceptions as bx
 
+from stsenv.aws import profiles
 from stsenv.errors import UsageError
 
 _CALLS_OUT = ("custom-process", "container-role", "iam-role")
 
 
 def profile_names() -> set[str]:
-    """The profiles of the AWS config and credentials files (AWS_CONFIG_FILE etc. honoured)."""
-    try:
-        profiles = botocore.session.Session().full_config.get("profiles", {})
-    except bx.ConfigParseError as e:
-        raise UsageError(
-            f"the AWS config file {e.kwargs.get('path')} cannot be parsed; fix its syntax"
-        ) from None
-    return {str(name) for name in profiles} if isinstance(profiles, dict) else set()
+    """The profiles of the AWS config and credentials files."""
+    return {str(name) for name in profiles.all_profiles()}
 
 
 def credentials_method(profile: str | None) -> str:

@@ -1,5 +1,5 @@
-"""The role profiles of the AWS config, as botocore reads them, without any network call
-(for `stsenv roles` and the picker of `stsenv use`)."""
+"""The profiles of the AWS config and credentials files, as botocore reads them (never a
+parser of ours), without any network call: for `use`, `roles`, the picker and `doctor`."""
 
 from __future__ import annotations
 
@@ -11,18 +11,20 @@ from botocore import exceptions as bx
 from stsenv.errors import UsageError
 
 
-def role_profiles() -> dict[str, dict[str, Any]]:
-    """Profiles that have role_arn, by name (AWS_CONFIG_FILE etc. are honoured)."""
+def all_profiles() -> dict[str, Any]:
+    """Every profile by name (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE honoured)."""
     try:
         profiles = botocore.session.Session().full_config.get("profiles", {})
     except bx.ConfigParseError as e:
-        raise UsageError(
-            f"the AWS config file {e.kwargs.get('path')} cannot be parsed; fix its syntax"
-        ) from None
-    if not isinstance(profiles, dict):
-        return {}
+        path = e.kwargs.get("path") or "of this machine"
+        raise UsageError(f"the AWS config file {path} cannot be parsed; fix its syntax") from None
+    return profiles if isinstance(profiles, dict) else {}
+
+
+def role_profiles() -> dict[str, dict[str, Any]]:
+    """Profiles that have role_arn, by name."""
     return {
         str(name): profile
-        for name, profile in profiles.items()
+        for name, profile in all_profiles().items()
         if isinstance(profile, dict) and "role_arn" in profile
     }
