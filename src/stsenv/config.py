@@ -10,21 +10,17 @@ Every mistake (not TOML, unknown key, wrong type) is a UsageError naming the fil
 
 from __future__ import annotations
 
-import re
 import sys
 from typing import Any
 
 from stsenv.errors import StsenvError, UsageError
-from stsenv.model import parse_duration, validate_session_name
+from stsenv.limits import REGION, ROLE_ARN, ROLE_NAME, parse_duration, validate_session_name
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
-ROLE_ARN = re.compile(r"^arn:aws[\w-]*:iam::\d{12}:role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})$")
-ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
-REGION = re.compile(r"^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)$")  # botocore's own rule
 _MAX_CONFIG_BYTES = 1 << 20  # a config bigger than 1 MiB is a mistake, not a config
 _KEYS = (
     "role_arn",

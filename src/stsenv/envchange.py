@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import time
 
-from stsenv.settings import ARN_VAR, EXPIRY_VAR, ROLE_VAR, STAMP_VAR, TARGET_VAR, VARS_VAR
+from stsenv.settings import (
+    ARN_VAR,
+    EXPIRY_VAR,
+    OLD_USE_ARGS_VAR,
+    ROLE_VAR,
+    STAMP_VAR,
+    USE_ARGS_VAR,
+    VARS_VAR,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,9 +36,12 @@ CLEARED_VARS = (
     "AWS_SECURITY_TOKEN",
     "AWS_SESSION_EXPIRATION",
 )
-STATE_VARS = (ROLE_VAR, ARN_VAR, EXPIRY_VAR, STAMP_VAR, TARGET_VAR, VARS_VAR)
-# Every name a `use` may touch; an empty value of one of these counts as unset.
-MANAGED_VARS = CREDENTIAL_VARS + REGION_VARS + CLEARED_VARS + STATE_VARS
+STATE_VARS = (ROLE_VAR, ARN_VAR, EXPIRY_VAR, STAMP_VAR, USE_ARGS_VAR, VARS_VAR)
+# Names an older stsenv managed: a shell that inherited such a role drops them on clear.
+LEGACY_VARS = (OLD_USE_ARGS_VAR,)
+# Every name a `use` may touch; an empty value of one of these counts as unset. Lists of
+# names from the environment (STSENV_VARS) are only ever trusted against this set.
+MANAGED_VARS = CREDENTIAL_VARS + REGION_VARS + CLEARED_VARS + STATE_VARS + LEGACY_VARS
 
 # Checked with a character set, not `re`: importing re costs `status` a third of its time.
 _NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ_")
@@ -68,7 +79,7 @@ def rfc3339(epoch: int) -> str:
 
 def for_role(session: RoleSession, stamp: str, target_args: str | None = None) -> EnvChange:
     """What `use` does to the shell for an assumed role; `target_args` (the `use`
-    arguments, encoded by stsenv.replay) lets `refresh` assume it again."""
+    arguments, encoded by stsenv.use_args) lets `refresh` assume it again."""
     creds = session.credentials
     sets = {
         "AWS_ACCESS_KEY_ID": creds.access_key_id,
@@ -87,7 +98,7 @@ def for_role(session: RoleSession, stamp: str, target_args: str | None = None) -
         }
     )
     if target_args is not None:
-        sets[TARGET_VAR] = target_args
+        sets[USE_ARGS_VAR] = target_args
     unsets = tuple(n for n in CLEARED_VARS if n not in sets)
     # The list itself is managed too, so a nested shell's `clear` gives back its parent's.
     sets[VARS_VAR] = " ".join((*sets, VARS_VAR, *unsets))

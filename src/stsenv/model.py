@@ -1,54 +1,11 @@
-"""Plain data shared by the CLI, the session logic and the AWS side.
+"""Plain records shared by the commands, the use cases and the AWS side (no logic: the
+rules for their values live in limits.py).
 
 Plain classes with __slots__ rather than dataclasses: `import dataclasses` alone costs
 ~15 ms, and this module is on the path of a cached `stsenv use` (budget ~35 ms in all).
 """
 
 from __future__ import annotations
-
-import re
-
-from stsenv.errors import UsageError
-
-MIN_DURATION = 15 * 60
-MAX_DURATION = 12 * 60 * 60
-DEFAULT_DURATION = 60 * 60
-CHAINED_MAX_DURATION = 60 * 60
-
-_DURATION = re.compile(r"^\s*(\d+)\s*([smh]?)\s*$", re.IGNORECASE)
-_SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$", re.ASCII)
-
-
-def parse_duration(text: str) -> int:
-    """`15m`, `1h`, `3600`, `3600s` -> seconds, within STS's 15 min .. 12 h."""
-    m = _DURATION.match(text) if len(text) < 32 else None
-    if not m:
-        raise UsageError(
-            f"duration {text[:40]!r} is not understood: "
-            "use minutes (45m), hours (1h) or seconds (3600)"
-        )
-    seconds = int(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2).lower()]
-    if not MIN_DURATION <= seconds <= MAX_DURATION:
-        raise UsageError(
-            f"duration {text!r} is out of range: AWS allows 15m to 12h for a role session"
-        )
-    return seconds
-
-
-def validate_session_name(name: str) -> str:
-    if not _SESSION_NAME.match(name):
-        raise UsageError(
-            f"session name {name[:80]!r} is not valid: AWS allows 2-64 characters of "
-            "letters, digits and +=,.@_-"
-        )
-    return name
-
-
-def default_session_name(role_name: str) -> str:
-    """The tutorial's `${ROLE}-session`, squeezed into STS's rules."""
-    cleaned = re.sub(r"[^\w+=,.@-]", "-", role_name, flags=re.ASCII)
-    suffix = "-session"
-    return (cleaned[: 64 - len(suffix)] + suffix) if cleaned else "stsenv-session"
 
 
 class UseRequest:
@@ -115,7 +72,6 @@ class RoleSession:
         "credentials",
         "display_name",
         "duration",
-        "issued_at",
         "region",
         "role_arn",
     )
@@ -128,7 +84,6 @@ class RoleSession:
         credentials: Credentials,
         region: str | None,
         duration: int,
-        issued_at: int,
     ) -> None:
         self.display_name = display_name  # shown in the prompt: alias, profile or role name
         self.role_arn = role_arn  # arn:aws:iam::123456789012:role/path/name
@@ -136,4 +91,3 @@ class RoleSession:
         self.credentials = credentials
         self.region = region  # exported as AWS_REGION and AWS_DEFAULT_REGION when set
         self.duration = duration  # seconds asked for
-        self.issued_at = issued_at  # epoch seconds when it was assumed

@@ -15,10 +15,11 @@ ARN_VAR = "STSENV_ARN"  # assumed-role ARN, for `status`
 EXPIRY_VAR = "STSENV_EXPIRY"  # integer epoch seconds, read by the prompt hook
 STAMP_VAR = "STSENV_STAMP"  # file whose mtime is the expiry: fish's fork-free clock
 VARS_VAR = "STSENV_VARS"  # names `use` manages, so a shell that inherited a role can clear it
-TARGET_VAR = "STSENV_TARGET"  # the `use` arguments (JSON list, no MFA code), for `refresh`
+USE_ARGS_VAR = "STSENV_USE_ARGS"  # the `use` arguments (JSON list, no MFA code), for `refresh`
+OLD_USE_ARGS_VAR = "STSENV_TARGET"  # its name before 0.2: unset by every `use` and `clear`
 
 # Set by stsenv for a program it starts, never by the user.
-REFRESH_ARGS_VAR = "STSENV_REFRESH_ARGS"  # the hook's wrapper: $STSENV_TARGET for `refresh`
+REFRESH_ARGS_VAR = "STSENV_REFRESH_ARGS"  # the hook's wrapper: $STSENV_USE_ARGS for `refresh`
 EXEC_VAR = "STSENV_EXEC"  # `exec` marks its command's environment with the role ARN
 
 SHELL_VAR = "STSENV_SHELL"  # set by the hook's wrapper for the program: which syntax to print
@@ -35,6 +36,31 @@ IN_CREDENTIAL_PROCESS_VAR = "STSENV_IN_CREDENTIAL_PROCESS"
 # Read by the shell hooks themselves (shell/*), never by this program, so only named here
 # (README "The prompt"): STSENV_DISABLE_PROMPT, STSENV_PROMPT_FORMAT, STSENV_WARN_MINUTES,
 # STSENV_URGENT_MINUTES, STSENV_AUTO_REFRESH.
+
+
+def aws_config_paths(env: Mapping[str, str]) -> tuple[str, str]:
+    """The AWS config and credentials files, computed as botocore computes them
+    (configloader.raw_config_parse: `$VAR`/`${VAR}` expanded, then `~`), from `env`."""
+    found = []
+    for variable, default in (("AWS_CONFIG_FILE", "~/.aws/config"),
+                              ("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")):  # fmt: skip
+        path = env.get(variable, default)
+        found.append(os.path.expanduser(_expand_vars(path, env)))
+    return found[0], found[1]
+
+
+def _expand_vars(path: str, env: Mapping[str, str]) -> str:
+    """os.path.expandvars with `env` for os.environ (unknown names are left as they are)."""
+    if env is os.environ or "$" not in path:
+        return os.path.expandvars(path)
+    saved = os.environ.copy()
+    try:
+        os.environ.clear()
+        os.environ.update(env)
+        return os.path.expandvars(path)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 class Settings:

@@ -3,7 +3,7 @@
 Both the typer app (help, completion, error messages) and the fast path in cli.py are
 built from this table, so a verb or option is written down exactly once. The fast path
 exists because importing typer alone costs ~45 ms, more than the whole budget of
-`stsenv hook` and a cached `stsenv use` (DESIGN.md section 3).
+`stsenv hook` and a cached `stsenv use` (docs/DESIGN.md, "What it may cost").
 """
 
 from __future__ import annotations
@@ -34,15 +34,24 @@ class Param:
 
 
 class Verb:
-    __slots__ = ("changes_env", "help", "name", "params")
+    __slots__ = ("changes_env", "help", "module", "name", "params")
 
     def __init__(
-        self, name: str, help: str, params: tuple[Param, ...] = (), changes_env: bool = False
+        self,
+        name: str,
+        help: str,
+        params: tuple[Param, ...] = (),
+        changes_env: bool = False,
+        module: str = "",
     ) -> None:
         self.name = name
         self.help = help
         self.params = params
-        self.changes_env = changes_env  # the hook's wrapper evals stdout (shell/README.md)
+        # The hook's wrapper evals stdout (shell/README.md; tests/unit/test_shell_contract.py
+        # holds the wrappers' verb lists to this).
+        self.changes_env = changes_env
+        # The handler: stsenv.commands.<module>.<name with - as _>, imported when it runs.
+        self.module = module or name.replace("-", "_")
 
 
 JSON = Param("json", "Print JSON instead of text.", flag="--json", boolean=True)
@@ -145,12 +154,14 @@ VERBS: tuple[Verb, ...] = (
         "clear",
         "Put this shell's environment back as it was before the first use.",
         changes_env=True,
+        module="use",
     ),
     Verb("status", "Show the active role and the time it has left (no network call).", (JSON,)),
     Verb(
         "refresh",
         "Assume the active role again, with the options it was started with.",
         changes_env=True,
+        module="use",
     ),
     Verb(
         "export",
@@ -241,6 +252,7 @@ VERBS: tuple[Verb, ...] = (
         "completion",
         "Print the TAB-completion script for bash, zsh or fish (the hook loads it by itself).",
         (SHELL,),
+        module="hook",
     ),
     Verb(
         "doctor",

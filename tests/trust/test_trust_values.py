@@ -3,7 +3,7 @@
 One pty shell per kind is reused across all examples. Each example draws a baseline (every
 managed variable set to hostile text, set to empty, or unset) and two roles whose every
 value is hostile (credentials, display name, assumed-role ARN with its session name,
-region, the target as typed, which comes back in STSENV_TARGET). The real program prints
+region, the target as typed, which comes back in STSENV_USE_ARGS). The real program prints
 them as shell code from its cache (planted for the shell's exact environment), through the
 real hook:
 
@@ -134,8 +134,8 @@ def test_values_and_baselines_round_trip_through_the_hook(
         extra = set(after) - set(expected)
         assert all(n.startswith("STSENV_") and n in names for n in extra), extra
         assert {k: after.get(k) for k in expected} == expected
-        if "STSENV_TARGET" in after:  # the `use` arguments, a JSON list (shell/README.md)
-            assert target in json.loads(after["STSENV_TARGET"])
+        if "STSENV_USE_ARGS" in after:  # the `use` arguments, a JSON list (shell/README.md)
+            assert target in json.loads(after["STSENV_USE_ARGS"])
         # The prompt shows the name as text: nothing expanded, nothing run.
         assert shown.line in (f"[{role['display_name']} {m}m] " for m in (59, 60)), shown.line
         return expiry

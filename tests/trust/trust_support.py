@@ -109,7 +109,6 @@ def plant_session(
         credentials=Credentials(key, secret, token, expiration),
         region=region,
         duration=duration,
-        issued_at=expiration - duration,
     )
     cache.store_session(settings, fingerprint, session)
     assert cache.load_session(settings, fingerprint, int(time.time())) is not None

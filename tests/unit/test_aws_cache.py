@@ -40,7 +40,6 @@ def make_session(
         credentials=Credentials("ASIAEXAMPLE", "secret/with+chars", token, NOW + expires_in),
         region="ap-northeast-1",
         duration=duration,
-        issued_at=NOW,
     )
 
 

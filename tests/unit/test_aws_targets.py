@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from stsenv.aws.assume import _plan
+from stsenv.aws.targets import plan
 from stsenv.config import RoleAlias
 from stsenv.errors import UsageError
 from stsenv.model import UseRequest
@@ -33,26 +33,25 @@ PROFILES = {
     "taro": {"region": "ap-northeast-1"},
     ARN: {"role_arn": PATH_ARN, "source_profile": "taro"},
 }
-KNOWN = ["both", "s3Full", "admin"]
 
 
 def test_alias_comes_first() -> None:
-    p = _plan(UseRequest("both"), ALIASES, PROFILES, KNOWN)
+    p = plan(UseRequest("both"), ALIASES, PROFILES)
     assert (p.display_name, p.role_arn, p.region) == ("both", PATH_ARN, "eu-west-1")
 
 
 def test_alias_with_role_name_needs_resolving() -> None:
-    p = _plan(UseRequest("s3Full"), ALIASES, PROFILES, KNOWN)
+    p = plan(UseRequest("s3Full"), ALIASES, PROFILES)
     assert (p.role_arn, p.role_name, p.source_profile) == (None, "s3FullforAssumeRole", "taro")
 
 
 def test_profile_option_beats_the_alias_source() -> None:
-    p = _plan(UseRequest("s3Full", profile="hanako"), ALIASES, PROFILES, KNOWN)
+    p = plan(UseRequest("s3Full", profile="hanako"), ALIASES, PROFILES)
     assert p.source_profile == "hanako"
 
 
 def test_profile_with_role_arn_and_its_settings() -> None:
-    p = _plan(UseRequest("admin"), ALIASES, PROFILES, KNOWN)
+    p = plan(UseRequest("admin"), ALIASES, PROFILES)
     assert (p.display_name, p.role_arn, p.role_name) == ("admin", PATH_ARN, "s3ReadService")
     assert (p.duration, p.session_name, p.external_id) == ("7200", "me", "ext")
     assert (p.mfa_serial, p.region, p.source_profile) == (
@@ -63,28 +62,28 @@ def test_profile_with_role_arn_and_its_settings() -> None:
 
 
 def test_profile_named_like_an_arn_comes_before_the_arn() -> None:
-    assert _plan(UseRequest(ARN), ALIASES, PROFILES, KNOWN).role_arn == PATH_ARN
+    assert plan(UseRequest(ARN), ALIASES, PROFILES).role_arn == PATH_ARN
 
 
 def test_self_sourced_and_credential_source_profiles() -> None:
-    assert _plan(UseRequest("self"), ALIASES, PROFILES, KNOWN).self_sourced
-    machine = _plan(UseRequest("machine"), ALIASES, PROFILES, KNOWN)
+    assert plan(UseRequest("self"), ALIASES, PROFILES).self_sourced
+    machine = plan(UseRequest("machine"), ALIASES, PROFILES)
     assert (machine.credential_source, machine.source_profile) == ("Ec2InstanceMetadata", None)
 
 
 def test_profile_without_a_source_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="no source_profile or credential_source"):
-        _plan(UseRequest("orphan"), ALIASES, PROFILES, KNOWN)
+        plan(UseRequest("orphan"), ALIASES, PROFILES)
 
 
 def test_arn_shows_the_role_name() -> None:
     other = "arn:aws:iam::210987654321:role/a/b/Deploy"
-    p = _plan(UseRequest(other), ALIASES, PROFILES, KNOWN)
+    p = plan(UseRequest(other), ALIASES, PROFILES)
     assert (p.display_name, p.role_arn, p.role_name) == ("Deploy", other, "Deploy")
 
 
 def test_profile_without_role_arn_is_taken_as_a_role_name() -> None:
-    p = _plan(UseRequest("taro"), ALIASES, PROFILES, KNOWN)
+    p = plan(UseRequest("taro"), ALIASES, PROFILES)
     assert (p.role_arn, p.role_name) == (None, "taro")
 
 
@@ -94,11 +93,11 @@ def test_profile_without_role_arn_is_taken_as_a_role_name() -> None:
 )
 def test_unknown_target_lists_known_names(target: str) -> None:
     with pytest.raises(UsageError) as caught:
-        _plan(UseRequest(target), ALIASES, PROFILES, KNOWN)
+        plan(UseRequest(target), ALIASES, PROFILES)
     assert caught.value.message.startswith(f"unknown target {target[:80]!r}")
     assert "known: both, s3Full, admin" in caught.value.message
 
 
 def test_malformed_arn() -> None:
     with pytest.raises(UsageError, match="is not a role ARN"):
-        _plan(UseRequest("arn:aws:iam::123:user/taro"), ALIASES, PROFILES, KNOWN)
+        plan(UseRequest("arn:aws:iam::123:user/taro"), ALIASES, PROFILES)

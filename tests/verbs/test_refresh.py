@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from local_aws import ACCOUNT, ROLE
 
-from stsenv import replay
+from stsenv import use_args
 from stsenv.errors import UsageError
 from stsenv.model import UseRequest
 
@@ -41,7 +41,7 @@ def test_refresh_assumes_the_same_role_again(
     second = shell.environ()
     assert second["AWS_ACCESS_KEY_ID"] != first["AWS_ACCESS_KEY_ID"]  # a new session
     assert second["STSENV_ARN"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/{ROLE}/refresh-me"
-    assert second["STSENV_TARGET"] == first["STSENV_TARGET"]
+    assert second["STSENV_USE_ARGS"] == first["STSENV_USE_ARGS"]
     assert 25 * 60 < int(second["STSENV_EXPIRY"]) - time.time() <= 30 * 60  # still 30m
     assert "AWS_PROFILE" not in second  # the source came from the baseline's AWS_PROFILE
 
@@ -59,8 +59,8 @@ def test_refresh_without_a_role_changes_nothing(
     assert failed.status == "1"
     text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", failed.output)  # terminal modes (fish)
     lines = [line for line in text.splitlines() if line.startswith("stsenv:")]
-    assert lines == ["stsenv: no role is active in this shell to refresh: start one with "
-                     "`stsenv use`"]  # fmt: skip
+    assert lines == ["stsenv: no role started in this shell to refresh: start one with "
+                     "`stsenv use TARGET`"]  # fmt: skip
     assert without_noise(shell.environ()) == before
 
 
@@ -83,10 +83,10 @@ def test_use_arguments_round_trip(
     """Any values, dashes and quotes included, come back exactly; the MFA code never."""
     request = UseRequest(target, duration=duration, profile=profile, external_id=external_id,
                          token_code="123456", refresh=False)  # fmt: skip
-    encoded = replay.encode(request)
+    encoded = use_args.encode(request)
     assert "123456" not in encoded.replace(target, "").replace(str(duration), "").replace(
         str(profile), "").replace(str(external_id), "")  # fmt: skip
-    values = replay.decode(encoded)
+    values = use_args.decode(encoded)
     assert values["target"] == target and values["duration"] == duration
     assert values["profile"] == profile and values["external_id"] == external_id
     assert values["token_code"] is None and values["refresh"] is True
@@ -94,5 +94,5 @@ def test_use_arguments_round_trip(
 
 @pytest.mark.parametrize("text", ["", "{}", '["a", 1]', '["--bogus=1", "--", "x"]', "[]", "x"])
 def test_a_damaged_value_is_a_usage_error(text: str) -> None:
-    with pytest.raises(UsageError, match="STSENV_TARGET does not hold"):
-        replay.decode(text)
+    with pytest.raises(UsageError, match="STSENV_USE_ARGS does not hold"):
+        use_args.decode(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from stsenv.aws import cache
 from stsenv.errors import UsageError
-from stsenv.model import parse_duration, validate_session_name
+from stsenv.limits import parse_duration, validate_session_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

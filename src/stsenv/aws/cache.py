@@ -14,6 +14,7 @@ import stat
 import sys
 
 from stsenv.model import Credentials, RoleSession
+from stsenv.settings import aws_config_paths
 
 # Typing-only imports: `typing` and `collections.abc` cost milliseconds on every cached `use`.
 TYPE_CHECKING = False
@@ -59,14 +60,6 @@ def warn(message: str) -> None:
         print(f"stsenv: warning: {message}", file=sys.stderr)
 
 
-def aws_config_paths(env: Mapping[str, str]) -> tuple[str, str]:
-    """The AWS config and credentials files, where botocore looks for them."""
-    home = os.path.expanduser("~")
-    config = env.get("AWS_CONFIG_FILE") or os.path.join(home, ".aws", "config")
-    creds = env.get("AWS_SHARED_CREDENTIALS_FILE") or os.path.join(home, ".aws", "credentials")
-    return os.path.expanduser(config), os.path.expanduser(creds)
-
-
 def _file_identity(path: str) -> list[object]:
     try:
         st = os.stat(path)
@@ -86,7 +79,7 @@ def _source_key(env: Mapping[str, str], settings: Settings) -> dict[str, object]
     }
 
 
-def _digest(value: object) -> str:
+def digest(value: object) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
 
 
@@ -104,12 +97,12 @@ def fingerprint(request: UseRequest, env: Mapping[str, str], settings: Settings)
     }
     if request.no_mfa_session:  # only when set: every other key stays as it was
         asked["no_mfa_session"] = True
-    return _digest({"v": FORMAT, "request": asked, "source": _source_key(env, settings)})
+    return digest({"v": FORMAT, "request": asked, "source": _source_key(env, settings)})
 
 
 def name_key(role_name: str, source_label: str, env: Mapping[str, str], settings: Settings) -> str:
     """Key of a remembered role name -> ARN resolution."""
-    return _digest({"v": FORMAT, "role_name": role_name, "via": source_label,
+    return digest({"v": FORMAT, "role_name": role_name, "via": source_label,
                     "source": _source_key(env, settings)})  # fmt: skip
 
 
@@ -197,7 +190,7 @@ def _write_atomically(directory: str, name: str, data: Mapping[str, object]) -> 
         raise
 
 
-def _store(settings: Settings, name: str, data: Mapping[str, object]) -> None:
+def store(settings: Settings, name: str, data: Mapping[str, object]) -> None:
     directory = _usable_dir(settings)
     if directory is None:
         return
@@ -207,7 +200,7 @@ def _store(settings: Settings, name: str, data: Mapping[str, object]) -> None:
         warn(f"could not write the credential cache in {directory} ({e.strerror})")
 
 
-def _load(settings: Settings, name: str) -> dict[str, Any] | None:
+def load(settings: Settings, name: str) -> dict[str, Any] | None:
     directory = _usable_dir(settings)
     return None if directory is None else _read_trusted(os.path.join(directory, name))
 
@@ -218,7 +211,7 @@ def _load(settings: Settings, name: str) -> dict[str, Any] | None:
 def load_session(settings: Settings, key: str, now: int) -> RoleSession | None:
     """A cached session for `key` with enough life left, else None."""
     name = f"session-{key}.json"
-    data = _load(settings, name)
+    data = load(settings, name)
     if data is None:
         return None
     session = _session_from_json(data, key)
@@ -233,7 +226,7 @@ def store_session(settings: Settings, key: str, session: RoleSession) -> None:
     creds = session.credentials
     if not creds.session_token:
         return  # only temporary credentials are ever cached, never long-term keys
-    _store(
+    store(
         settings,
         f"session-{key}.json",
         {
@@ -241,13 +234,9 @@ def store_session(settings: Settings, key: str, session: RoleSession) -> None:
             "display_name": session.display_name,
             "role_arn": session.role_arn,
             "assumed_role_arn": session.assumed_role_arn,
-            "access_key_id": creds.access_key_id,
-            "secret_access_key": creds.secret_access_key,
-            "session_token": creds.session_token,
-            "expiration": creds.expiration,
+            **_credentials_json(creds),
             "region": session.region,
             "duration": session.duration,
-            "issued_at": session.issued_at,
         },
     )
 
@@ -255,7 +244,7 @@ def store_session(settings: Settings, key: str, session: RoleSession) -> None:
 def _session_from_json(data: Mapping[str, Any], key: str) -> RoleSession | None:
     strings = ("display_name", "role_arn", "assumed_role_arn", "access_key_id",
                "secret_access_key", "session_token")  # fmt: skip
-    ints = ("expiration", "duration", "issued_at")
+    ints = ("expiration", "duration")
     if data.get("key") != key:
         return None
     if not all(isinstance(data.get(k), str) and data[k] for k in strings):
@@ -277,21 +266,54 @@ def _session_from_json(data: Mapping[str, Any], key: str) -> RoleSession | None:
         ),
         region=region,
         duration=data["duration"],
-        issued_at=data["issued_at"],
     )
+
+
+# --- MFA sessions (GetSessionToken with a code, per device and source key) ------------------
+
+_MFA_ENDPOINT_VARS = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS",
+                      "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")  # fmt: skip
+
+
+def mfa_key(mfa_serial: str, source_key_id: str, env: Mapping[str, str]) -> str:
+    return digest({"v": FORMAT, "mfa_serial": mfa_serial, "source_key": source_key_id,
+                   "endpoint": {n: env.get(n) for n in _MFA_ENDPOINT_VARS}})  # fmt: skip
+
+
+def load_mfa_session(settings: Settings, key: str, now: int) -> Credentials | None:
+    data = load(settings, f"mfa-{key}.json")
+    if data is None or data.get("key") != key:
+        return None
+    strings = ("access_key_id", "secret_access_key", "session_token")
+    expiration = data.get("expiration")
+    if not all(isinstance(data.get(k), str) and data[k] for k in strings):
+        return None
+    if type(expiration) is not int or expiration - now < MIN_LIFE_LEFT:
+        return None
+    return Credentials(data["access_key_id"], data["secret_access_key"], data["session_token"],
+                       expiration)  # fmt: skip
+
+
+def store_mfa_session(settings: Settings, key: str, creds: Credentials) -> None:
+    store(settings, f"mfa-{key}.json", {"key": key, **_credentials_json(creds)})
+
+
+def _credentials_json(creds: Credentials) -> dict[str, object]:
+    return {"access_key_id": creds.access_key_id, "secret_access_key": creds.secret_access_key,
+            "session_token": creds.session_token, "expiration": creds.expiration}  # fmt: skip
 
 
 # --- role name -> ARN resolutions -----------------------------------------------------------
 
 
 def load_role_arn(settings: Settings, key: str) -> str | None:
-    data = _load(settings, f"role-{key}.json")
+    data = load(settings, f"role-{key}.json")
     arn = data.get("role_arn") if data is not None and data.get("key") == key else None
     return arn if isinstance(arn, str) and arn.startswith("arn:") else None
 
 
 def store_role_arn(settings: Settings, key: str, role_arn: str) -> None:
-    _store(settings, f"role-{key}.json", {"key": key, "role_arn": role_arn})
+    store(settings, f"role-{key}.json", {"key": key, "role_arn": role_arn})
 
 
 def forget_role_arn(settings: Settings, key: str) -> None:

@@ -9,19 +9,31 @@ import botocore.session
 from botocore import exceptions as bx
 
 from stsenv.aws import profiles
+from stsenv.aws.source import botocore_sees
 from stsenv.errors import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 _CALLS_OUT = ("custom-process", "container-role", "iam-role")
 
 
-def profile_names() -> set[str]:
+def profile_names(env: Mapping[str, str]) -> set[str]:
     """The profiles of the AWS config and credentials files."""
-    return {str(name) for name in profiles.all_profiles()}
+    with botocore_sees(env):
+        return {str(name) for name in profiles.all_profiles()}
 
 
-def credentials_method(profile: str | None) -> str:
-    """How botocore would find credentials for `profile` (None: its default chain), e.g.
-    "shared-credentials-file", "assume-role", "sso"; UsageError when it finds none."""
+def credentials_method(profile: str | None, env: Mapping[str, str]) -> str:
+    """How botocore would find credentials for `profile` (None: its default chain) in
+    `env`, e.g. "shared-credentials-file", "assume-role", "sso"; UsageError when it finds
+    none."""
+    with botocore_sees(env):
+        return _credentials_method(profile)
+
+
+def _credentials_method(profile: str | None) -> str:
     session = botocore.session.Session(profile=profile)
     label = f"AWS profile {profile!r}" if profile else "the default credential chain"
     try:

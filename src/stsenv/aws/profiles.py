@@ -3,6 +3,7 @@ parser of ours), without any network call: for `use`, `roles`, the picker and `d
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import botocore.session
@@ -28,3 +29,19 @@ def role_profiles() -> dict[str, dict[str, Any]]:
         for name, profile in all_profiles().items()
         if isinstance(profile, dict) and "role_arn" in profile
     }
+
+
+def sso_profile(start: str | None, profiles: Mapping[str, Any]) -> str | None:
+    """The profile to sign in for: `start`, or the first IAM Identity Center profile its
+    source_profile chain leads to."""
+    seen: set[str] = set()
+    name = start
+    while name and name not in seen:
+        seen.add(name)
+        profile = profiles.get(name)
+        if not isinstance(profile, dict):
+            return None
+        if "sso_start_url" in profile or "sso_session" in profile:
+            return name
+        name = profile.get("source_profile")
+    return None

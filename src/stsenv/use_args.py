@@ -44,7 +44,7 @@ def decode(text: str) -> dict[str, str | bool | list[str] | None]:
         values = spec.parse_fast(spec.BY_NAME["use"], args)
     if values is None or not values.get("target"):  # never the picker of a bare `use`
         raise UsageError(
-            "STSENV_TARGET does not hold the arguments of a `stsenv use`: "
+            "STSENV_USE_ARGS does not hold the arguments of a `stsenv use`: "
             "run `stsenv use TARGET` again"
         )
     values["token_code"] = None

@@ -8,15 +8,13 @@ a few lines per shell that call
 with the words typed after `stsenv` and the (possibly empty) word under the cursor, and
 offers the lines printed: one candidate each, followed for zsh and fish by a description.
 
-This runs at every TAB, so it imports neither typer nor botocore: stsenv's aliases come
-from config.toml through the stdlib reader, and the AWS profiles from a plain configparser
-read of the config and credentials files (section names only, as botocore names them).
+This runs at every TAB, so it imports neither typer nor botocore: the names come from
+stsenv.catalog, which reads config.toml and the AWS files with the standard library.
 Nothing here ever fails loudly: a broken config simply offers fewer candidates.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 
 from stsenv import spec
@@ -124,59 +122,10 @@ def _values(
 ) -> list[tuple[str, str]]:
     if param.choices:
         return [(choice, "") for choice in param.choices]
+    from stsenv import catalog
+
     if param.name == "target":
-        return role_targets(environ, settings)
+        return catalog.role_targets(environ, settings)
     if param.name == "profile":
-        return [(name, "AWS profile") for name in aws_profiles(environ)]
+        return [(name, "AWS profile") for name in catalog.aws_profile_sections(environ)]
     return []
-
-
-def role_targets(environ: Mapping[str, str], settings: Settings) -> list[tuple[str, str]]:
-    """What `stsenv use` takes by name: stsenv's aliases, then the AWS role profiles."""
-    from stsenv.config import load_aliases
-    from stsenv.errors import StsenvError
-
-    targets: dict[str, str] = {}
-    try:
-        for name, alias in load_aliases(settings.config_file).items():
-            targets[name] = f"alias: {alias.role_arn or alias.role_name}"
-    except StsenvError:
-        pass  # `stsenv doctor` says what is wrong with the file; TAB only offers less
-    for name, profile in aws_profiles(environ).items():
-        role_arn = profile.get("role_arn")
-        if role_arn and name not in targets:
-            targets[name] = f"profile: {role_arn}"
-    return sorted(targets.items())
-
-
-def aws_profiles(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    """The AWS profiles by name, with their settings, read from the config file
-    (`[profile NAME]`, `[default]`) and the credentials file (`[NAME]`) the way botocore's
-    configloader names them. Not botocore itself: importing it costs ~150 ms, at every TAB.
-    Unreadable or broken files give no profiles."""
-    import configparser
-
-    profiles: dict[str, dict[str, str]] = {}
-    files = (
-        (environ.get("AWS_CONFIG_FILE") or "~/.aws/config", True),
-        (environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials", False),
-    )
-    for path, is_config in files:
-        parser = configparser.RawConfigParser()
-        try:
-            parser.read(os.path.expanduser(os.path.expandvars(path)), encoding="utf-8")
-        except (configparser.Error, UnicodeDecodeError, OSError):
-            continue
-        for section in parser.sections():
-            name = _profile_name(section) if is_config else section
-            if name is not None:
-                profiles.setdefault(name, {}).update(parser.items(section))
-    return profiles
-
-
-def _profile_name(section: str) -> str | None:
-    if section == "default":
-        return section
-    kind, _space, name = section.partition(" ")
-    name = name.strip().strip("\"'")
-    return name if kind == "profile" and name else None

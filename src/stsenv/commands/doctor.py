@@ -8,7 +8,7 @@ child process cannot otherwise see.
 
 from __future__ import annotations
 
-import json
+import json as json_module
 import os
 import stat
 import time
@@ -16,6 +16,7 @@ import time
 from stsenv import __version__
 from stsenv.errors import StsenvError
 from stsenv.settings import HOOK_VERSION_VAR, PROMPT_HOOKS_VAR, VARS_VAR
+from stsenv.shells import detect
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -50,13 +51,17 @@ class Check:
         return f"{shown:<4}  {self.name}: {self.message}" + (f" — {self.fix}" if self.fix else "")
 
 
+def doctor(settings: Settings, json: bool) -> int:
+    return run(settings, os.environ, json)
+
+
 def run(settings: Settings, environ: Mapping[str, str], as_json: bool) -> int:
     checks = list(checks_for(settings, dict(environ)))
     failed = any(check.status == FAIL for check in checks)
     if as_json:
         fields = ("name", "status", "message", "fix")
         print(
-            json.dumps(
+            json_module.dumps(
                 {
                     "ok": not failed,
                     "checks": [{f: getattr(c, f) for f in fields} for c in checks],
@@ -84,13 +89,11 @@ def _hook(settings: Settings, environ: Mapping[str, str]) -> Iterator[Check]:
     from stsenv import shells
 
     if settings.shell is None:
-        from stsenv.cli import _rc_line
-
         yield Check(
             "hook",
             FAIL,
             "not loaded in this shell (or stsenv was run by path)",
-            f"add {_rc_line()} and open a new shell",
+            f"add {detect.rc_line(environ)} and open a new shell",
         )
         yield _shell_supported(_running_shell(environ), shells.SHELLS)
         return
@@ -131,12 +134,7 @@ def _hook(settings: Settings, environ: Mapping[str, str]) -> Iterator[Check]:
 
 
 def _running_shell(environ: Mapping[str, str]) -> str:
-    import shellingham
-
-    try:
-        return str(shellingham.detect_shell()[0])
-    except shellingham.ShellDetectionFailure:
-        return os.path.basename(environ.get("SHELL", "")) or "unknown"
+    return detect.detect() or os.path.basename(environ.get("SHELL", "")) or "unknown"
 
 
 def _shell_supported(name: str, supported: Mapping[str, object]) -> Check:
@@ -168,17 +166,16 @@ def _config(settings: Settings, environ: dict[str, str]) -> Iterator[Check]:
     yield Check("config", OK, f"{path} parses ({len(aliases)} aliases)")
     if not aliases:
         return
+    from stsenv.activation import source_env
     from stsenv.aws import checks
-    from stsenv.elsewhere import source_env
 
     # Source credentials are looked up as a new shell would: without the active role.
-    os.environ.clear()
-    os.environ.update(source_env(environ))
+    env = source_env(environ)
     for name, alias in sorted(aliases.items()):
         source = alias.source_profile
         where = f"source profile {source!r}" if source else "the default credentials"
         try:
-            method = checks.credentials_method(source)
+            method = checks.credentials_method(source, env)
         except StsenvError as e:
             fix = (
                 f"`aws configure --profile {source}` or change source_profile in {path}"
@@ -285,7 +282,7 @@ def _conflicts(environ: Mapping[str, str]) -> Iterator[Check]:
     from stsenv.aws import checks
 
     try:
-        known = checks.profile_names()
+        known = checks.profile_names(environ)
     except StsenvError as e:
         yield Check("profile", FAIL, e.message)
         return

@@ -1,19 +1,20 @@
 """What can be assumed: stsenv's aliases and the AWS config's role profiles, with their
 source, duration and the state of their session (active here, cached, or none), read
-without a network call; and the picker `stsenv use` offers when no TARGET is given."""
+without a network call. Used by `roles`, the picker of a bare `stsenv use`, TAB completion
+and `doctor`."""
 
 from __future__ import annotations
 
 import os
 
-from stsenv.errors import NotActive, UsageError
-from stsenv.model import DEFAULT_DURATION, UseRequest, parse_duration
-from stsenv.settings import EXPIRY_VAR, ROLE_VAR
+from stsenv.errors import NotActive, StsenvError, UsageError
+from stsenv.limits import DEFAULT_DURATION, parse_duration
+from stsenv.model import UseRequest
+from stsenv.settings import EXPIRY_VAR, ROLE_VAR, aws_config_paths
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import IO
 
     from stsenv.settings import Settings
 
@@ -45,9 +46,9 @@ def _duration(text: object) -> int | None:
 
 
 def list_roles(environ: Mapping[str, str], settings: Settings, now: int) -> list[RoleEntry]:
+    from stsenv.activation import source_env
     from stsenv.aws import cache, profiles
     from stsenv.config import load_aliases
-    from stsenv.elsewhere import source_env
 
     aliases = load_aliases(settings.config_file)
     entries = [
@@ -69,7 +70,7 @@ def list_roles(environ: Mapping[str, str], settings: Settings, now: int) -> list
         entries.append(RoleEntry(name, "profile", str(profile["role_arn"]), str(source),
                                  _duration(profile.get("duration_seconds"))))  # fmt: skip
 
-    env = source_env(dict(environ))
+    env = source_env(environ)
     active, expiry = environ.get(ROLE_VAR), environ.get(EXPIRY_VAR, "")
     for entry in entries:
         if entry.name == active and expiry.isdigit() and int(expiry) > now:
@@ -113,42 +114,66 @@ def no_roles(settings: Settings) -> NotActive:
 def pick_target(environ: Mapping[str, str], settings: Settings, now: int) -> str:
     """`stsenv use` without TARGET: choose on the terminal (never on stdout, which the hook
     evals); without a terminal, one line that says which targets exist."""
+    from stsenv import terminal
+
     entries = list_roles(environ, settings, now)
     if not os.isatty(0):  # run by a script: never wait for someone to type
         names = ", ".join(e.name for e in entries[:12]) or "none configured"
         raise UsageError(f"give a target: `stsenv use TARGET` (configured: {names})")
     if not entries:
         raise no_roles(settings)
+    choices = [(e.name, f"{e.kind}: {e.role}; {session_text(e)}") for e in entries]
+    chosen = terminal.pick(choices)
+    if chosen is None:
+        raise UsageError("give a target: `stsenv use TARGET` (no terminal to pick on)")
+    return chosen
+
+
+# --- names for TAB completion (no botocore: this runs at every TAB) ---------------------------
+
+
+def role_targets(environ: Mapping[str, str], settings: Settings) -> list[tuple[str, str]]:
+    """What `stsenv use` takes by name: stsenv's aliases, then the AWS role profiles."""
+    from stsenv.config import load_aliases
+
+    targets: dict[str, str] = {}
     try:
-        # Two streams: a terminal is not seekable, so open(..., "r+") cannot be used.
-        with (
-            open("/dev/tty", "w", encoding="utf-8") as out,
-            open("/dev/tty", encoding="utf-8") as tty,
-        ):
-            return _choose(entries, tty, out)
-    except OSError:
-        raise UsageError("give a target: `stsenv use TARGET` (no terminal to pick on)") from None
+        for name, alias in load_aliases(settings.config_file).items():
+            targets[name] = f"alias: {alias.role_arn or alias.role_name}"
+    except StsenvError:
+        pass  # `stsenv doctor` says what is wrong with the file; TAB only offers less
+    for name, profile in aws_profile_sections(environ).items():
+        role_arn = profile.get("role_arn")
+        if role_arn and name not in targets:
+            targets[name] = f"profile: {role_arn}"
+    return sorted(targets.items())
 
 
-def _choose(entries: list[RoleEntry], tty: IO[str], out: IO[str]) -> str:
-    shown = entries
-    while True:
-        for number, entry in enumerate(shown, start=1):
-            out.write(f"  {number:>2}) {entry.name}  ({entry.kind}: {entry.role}; "
-                      f"{session_text(entry)})\n")  # fmt: skip
-        out.write("role (number, or text to filter; empty to cancel)> ")
-        out.flush()
-        answer = tty.readline()
-        if not answer:
-            raise KeyboardInterrupt  # end of input: nothing chosen
-        text = answer.strip()
-        if not text:
-            raise NotActive("no role chosen; nothing was changed")
-        if text.isdigit() and 1 <= int(text) <= len(shown):
-            return shown[int(text) - 1].name
-        matches = [e for e in entries if text.lower() in e.name.lower()]
-        if len(matches) == 1:
-            return matches[0].name
-        if not matches:
-            out.write(f"no role matches {text!r}\n")
-        shown = matches or entries
+def aws_profile_sections(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """The AWS profiles by name, with their settings, read from the config file
+    (`[profile NAME]`, `[default]`) and the credentials file (`[NAME]`) the way botocore's
+    configloader names them. Not botocore itself: importing it costs ~150 ms, at every TAB.
+    Unreadable or broken files give no profiles."""
+    import configparser
+
+    profiles: dict[str, dict[str, str]] = {}
+    config, credentials = aws_config_paths(environ)
+    for path, is_config in ((config, True), (credentials, False)):
+        parser = configparser.RawConfigParser()
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError, OSError):
+            continue
+        for section in parser.sections():
+            name = _profile_name(section) if is_config else section
+            if name is not None:
+                profiles.setdefault(name, {}).update(parser.items(section))
+    return profiles
+
+
+def _profile_name(section: str) -> str | None:
+    if section == "default":
+        return section
+    kind, _space, name = section.partition(" ")
+    name = name.strip().strip("\"'")
+    return name if kind == "profile" and name else None

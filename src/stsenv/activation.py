@@ -1,7 +1,8 @@
-"""The use cases: functions of (environment, credentials, clock) -> an environment change.
+"""Activation of a role in a shell: the baseline it starts from, the change that `use`
+makes, the clock stamp, and the status read back from the environment.
 
-`aws/` (credentials) and `shells/` (syntax) never import each other; they meet here and in
-cli.py, which prints what these functions return.
+Functions of (environment, credentials, clock) -> an environment change; `aws/` gives the
+credentials and `shells/` the syntax, and the commands print what these return.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 
 from stsenv.envchange import MANAGED_VARS, EnvChange, for_role, rfc3339
 from stsenv.errors import NotActive
-from stsenv.settings import ARN_VAR, EXPIRY_VAR, ROLE_VAR
+from stsenv.settings import ARN_VAR, EXPIRY_VAR, REFRESH_ARGS_VAR, ROLE_VAR, SHELL_VAR, VARS_VAR
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,11 +39,24 @@ def use(
     now: int,
     ask: Callable[[str], str],
 ) -> tuple[EnvChange, RoleSession]:
-    from stsenv import aws, replay  # not imported by `status`, which needs none of it
+    from stsenv import aws, use_args  # not imported by `status`, which needs none of it
 
     role = aws.get_session(request, baseline(env), settings, now, ask)
     stamp = stamp_expiry(settings, role.credentials.expiration, now)
-    return for_role(role, stamp, replay.encode(request)), role
+    return for_role(role, stamp, use_args.encode(request)), role
+
+
+def source_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment to find source credentials in, as a new shell would have it: this
+    one without the role that `use` made active. Only names stsenv manages are dropped,
+    whatever an inherited STSENV_VARS lists."""
+    env = dict(environ)
+    for name in env.get(VARS_VAR, "").split():
+        if name in MANAGED_VARS:
+            env.pop(name, None)
+    for name in (REFRESH_ARGS_VAR, SHELL_VAR):
+        env.pop(name, None)
+    return dict(baseline(env))
 
 
 def stamp_expiry(settings: Settings, expiry: int, now: int) -> str:

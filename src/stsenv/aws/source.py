@@ -1,0 +1,169 @@
+"""The source credentials that call AWS, found as the AWS CLI finds them, and the clients
+made with them. Also the one place where botocore is shown the user's environment."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import (
+    CanonicalNameCredentialSourcer,
+    ContainerProvider,
+    EnvProvider,
+    InstanceMetadataProvider,
+    ReadOnlyCredentials,
+)
+
+from stsenv.errors import EnvironmentProblem, UsageError
+from stsenv.limits import DEFAULT_DURATION
+from stsenv.model import UseRequest
+
+# Standard retry mode retries throttling, 5xx and connection errors with backoff; with these
+# timeouts a dead or hanging endpoint fails in well under 20 s instead of botocore's minutes.
+CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 3},  # 3 attempts in all
+    connect_timeout=3,
+    read_timeout=4,
+    user_agent_extra="stsenv",
+)
+
+
+@dataclass
+class Source:
+    session: botocore.session.Session
+    credentials: ReadOnlyCredentials
+    label: str  # how the user names it: "AWS profile 'taro-prjZ'"
+    region: str | None
+
+
+@dataclass
+class Context:
+    """What the cold path knows so far, to make an error line precise (aws/translate.py)."""
+
+    request: UseRequest
+    config_files: tuple[str, str]
+    source_label: str = "the default AWS credentials"
+    source: Source | None = None
+    region: str | None = None
+    role_arn: str | None = None
+    role_name: str | None = None
+    mfa_serial: str | None = None
+    duration: int = DEFAULT_DURATION
+    max_duration: int | None = None
+    known_names: list[str] = field(default_factory=list)
+    source_profile: str | None = None  # the AWS profile whose credentials call STS
+    profiles: dict[str, Any] = field(default_factory=dict)
+
+
+def client(source: Source, service: str, region: str | None) -> Any:
+    # AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_STS / _IAM are applied by botocore itself here.
+    return source.session.create_client(
+        service,
+        region_name=region or "us-east-1",
+        config=CLIENT_CONFIG,
+        aws_access_key_id=source.credentials.access_key,
+        aws_secret_access_key=source.credentials.secret_key,
+        aws_session_token=source.credentials.token,
+    )
+
+
+def find(
+    profile: str | None,
+    credential_source: str | None,
+    self_sourced_as: str | None,
+    profiles: Mapping[str, Any],
+    ctx: Context,
+    ask: Callable[[str], str],
+) -> Source:
+    """The credentials that call STS: a profile (None: botocore's default chain), a
+    role profile's credential_source, or the keys of a profile that is its own source."""
+    if self_sourced_as is not None:
+        # A role profile naming itself as source_profile uses its own static keys (as the CLI).
+        ctx.source_label = f"AWS profile {self_sourced_as!r}"
+        own = profiles.get(self_sourced_as, {})
+        if not own.get("aws_access_key_id") or not own.get("aws_secret_access_key"):
+            raise UsageError(
+                f"the AWS config has a profile loop: profile {self_sourced_as!r} is its own "
+                f"source_profile but has no keys; fix source_profile in {ctx.config_files[0]}"
+            )
+        creds = ReadOnlyCredentials(
+            own["aws_access_key_id"], own["aws_secret_access_key"], own.get("aws_session_token")
+        )
+        return Source(botocore.session.Session(), creds, ctx.source_label, own.get("region"))
+
+    if credential_source:
+        ctx.source_label = f"credential_source {credential_source!r}"
+        session = botocore.session.Session()
+        resolver = session.get_component("credential_provider")
+        sourcer = CanonicalNameCredentialSourcer(
+            [
+                p
+                for p in resolver.providers
+                if isinstance(p, EnvProvider | ContainerProvider | InstanceMetadataProvider)
+            ]
+        )
+        found = sourcer.source_credentials(credential_source)
+    else:
+        session = botocore.session.Session(profile=profile)
+        if session.profile:
+            origin = "" if profile else " (from AWS_PROFILE)"
+            ctx.source_label = f"AWS profile {session.profile!r}{origin}"
+        ctx.source_profile = session.profile
+        _ask_through(session, ask, ctx.source_label)  # a source role's MFA code
+        found = session.get_credentials()
+    if found is None:
+        raise no_credentials(ctx)
+    creds = found.get_frozen_credentials()
+    if not creds.access_key or not creds.secret_key:
+        raise no_credentials(ctx)
+    region = session.get_config_variable("region")
+    return Source(session, creds, ctx.source_label, region if isinstance(region, str) else None)
+
+
+def no_credentials(ctx: Context) -> UsageError:
+    return UsageError(
+        f"no AWS credentials found for {ctx.source_label}: set them up with "
+        "`aws configure --profile NAME` (or `aws configure sso`) and pass --profile NAME "
+        "or set source_profile"
+    )
+
+
+def _ask_through(session: Any, ask: Callable[[str], str], label: str) -> None:
+    """Let botocore ask for a source role profile's MFA code on our terminal (its own
+    prompter reads stdin, which may be a pipe), and fail with one line without one."""
+    provider = session.get_component("credential_provider").get_provider("assume-role")
+    if provider is None or not hasattr(provider, "_prompter"):
+        return  # a botocore without this hook keeps its own prompt
+
+    def prompter(prompt: str) -> str:
+        try:
+            return ask(prompt)
+        except EnvironmentProblem:
+            raise EnvironmentProblem(
+                f"{label} needs an MFA code for its role and there is no terminal to ask on: "
+                "run stsenv in a terminal"
+            ) from None
+
+    provider._prompter = prompter
+
+
+@contextlib.contextmanager
+def botocore_sees(env: Mapping[str, str]) -> Iterator[None]:
+    """Let botocore (which reads os.environ) see exactly `env` while we call it, and give
+    the process its own environment back afterwards, whatever happens."""
+    if env is os.environ or dict(env) == dict(os.environ):
+        yield
+        return
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)

@@ -1,0 +1,70 @@
+"""`use`, `clear` and `refresh`: the verbs whose output the hook's wrapper evals."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from stsenv import activation, terminal
+from stsenv.errors import EnvironmentProblem, NotActive
+from stsenv.model import UseRequest
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from stsenv.settings import Settings
+    from stsenv.shells import Shell
+
+
+def hooked_shell(settings: Settings, verb: str) -> Shell:
+    """The shell whose hook called us; refuse to print credentials anywhere else."""
+    from stsenv import shells
+    from stsenv.shells.detect import rc_line
+
+    if settings.shell is None:
+        raise EnvironmentProblem(
+            f"`stsenv {verb}` changes your shell through its hook, which is not loaded: "
+            f"add {rc_line(os.environ)} and open a new shell"
+        )
+    return shells.get(settings.shell)
+
+
+def use(settings: Settings, **options: Any) -> int:
+    shell = hooked_shell(settings, "use")
+    quiet = bool(options.pop("quiet", False))
+    now = int(time.time())
+    if options.get("target") is None:
+        from stsenv.catalog import pick_target
+
+        options["target"] = pick_target(os.environ, settings, now)
+    request = UseRequest(**options)
+    change, role = activation.use(request, os.environ, settings, now, terminal.asker(settings))
+    sys.stdout.write(shell.render(change))
+    if not (quiet or settings.quiet):
+        left = role.credentials.expiration - now
+        until = time.strftime("%H:%M UTC", time.gmtime(role.credentials.expiration))
+        print(f"stsenv: {role.display_name} is active for {left // 60}m, until {until}",
+              file=sys.stderr)  # fmt: skip
+    return 0
+
+
+def clear(settings: Settings) -> int:
+    # The hook restores its baseline itself before evaluating what we print; a clear
+    # needs no further change, so this only checks it was called through the hook.
+    hooked_shell(settings, "clear")
+    return 0
+
+
+def refresh(settings: Settings) -> int:
+    """`use` again with the arguments the active role was started with (the hook's wrapper
+    hands them over: the program itself runs with the baseline, without the role)."""
+    from stsenv import use_args
+
+    hooked_shell(settings, "refresh")
+    if not settings.refresh_args:
+        raise NotActive(
+            "no role started in this shell to refresh: start one with `stsenv use TARGET`"
+        )
+    return use(settings, **use_args.decode(settings.refresh_args))

@@ -1,0 +1,56 @@
+"""AWS's rules for what a user may type: durations, session names, role ARNs and names,
+regions. Checked before any network call (and before the cache is asked), so a wrong value
+gets the same one line with or without a cached session."""
+
+from __future__ import annotations
+
+import re
+
+from stsenv.errors import UsageError
+
+MIN_DURATION = 15 * 60
+MAX_DURATION = 12 * 60 * 60
+DEFAULT_DURATION = 60 * 60
+CHAINED_MAX_DURATION = 60 * 60
+
+ROLE_ARN = re.compile(r"^arn:aws[\w-]*:iam::\d{12}:role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})$")
+ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
+REGION = re.compile(r"^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)$")  # botocore's own rule
+_DURATION = re.compile(r"^\s*(\d+)\s*([smh]?)\s*$", re.IGNORECASE)
+_SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$", re.ASCII)
+
+
+def parse_duration(text: str, maximum: int = MAX_DURATION, what: str = "a role session") -> int:
+    """`15m`, `1h`, `3600`, `3600s` -> seconds, within 15 min .. `maximum` (STS: 12 h)."""
+    m = _DURATION.match(text) if len(text) < 32 else None
+    if not m:
+        raise UsageError(
+            f"duration {text[:40]!r} is not understood: "
+            "use minutes (45m), hours (1h) or seconds (3600)"
+        )
+    seconds = int(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2).lower()]
+    if not MIN_DURATION <= seconds <= maximum:
+        raise UsageError(
+            f"duration {text!r} is out of range: AWS allows 15m to {maximum // 3600}h for {what}"
+        )
+    return seconds
+
+
+def validate_session_name(name: str) -> str:
+    if not _SESSION_NAME.match(name):
+        raise UsageError(
+            f"session name {name[:80]!r} is not valid: AWS allows 2-64 characters of "
+            "letters, digits and +=,.@_-"
+        )
+    return name
+
+
+def default_session_name(role_name: str) -> str:
+    """The tutorial's `${ROLE}-session`, squeezed into STS's rules."""
+    cleaned = re.sub(r"[^\w+=,.@-]", "-", role_name, flags=re.ASCII)
+    suffix = "-session"
+    return (cleaned[: 64 - len(suffix)] + suffix) if cleaned else "stsenv-session"
+
+
+def role_name_of(role_arn: str) -> str:
+    return role_arn.rsplit("/", 1)[-1]
