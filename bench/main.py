@@ -1,5 +1,5 @@
 """stsenv beside its peers, measured in one run: start-up, prompt hook, use/clear/status,
-memory, imports; then each budget of DESIGN.md section 3, met or not."""
+memory, imports; then each budget of docs/DESIGN.md ("What it may cost"), met or not."""
 
 from __future__ import annotations
 
@@ -713,7 +713,9 @@ def main(argv: list[str] | None = None) -> int:
         sts.stop()
         shutil.rmtree(work, ignore_errors=True)
 
-    budgets = Table("Budgets (DESIGN.md section 3)", ["what", "budget", "measured", "verdict"])
+    budgets = Table(
+        'Budgets (docs/DESIGN.md, "What it may cost")', ["what", "budget", "measured", "verdict"]
+    )
     budgets.rows = [b.cells() for b in bench.budgets]
     header = [
         "# stsenv benchmark results",

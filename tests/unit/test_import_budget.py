@@ -1,5 +1,5 @@
-"""The verbs every shell and every prompt pays for import nothing heavy (DESIGN.md section 3):
-no typer, no botocore/boto3, none of the standard library's slow modules."""
+"""The verbs every shell and every prompt pays for import nothing heavy (docs/DESIGN.md,
+"What it may cost"): no typer, no botocore/boto3, none of the standard library's slow modules."""
 
 from __future__ import annotations
 
