@@ -6,6 +6,7 @@ and `doctor`."""
 from __future__ import annotations
 
 import os
+import time
 
 from stsenv.errors import NotActive, StsenvError, UsageError
 from stsenv.limits import DEFAULT_DURATION, parse_duration
@@ -61,14 +62,10 @@ def list_roles(environ: Mapping[str, str], settings: Settings, now: int) -> list
         )
         for name, alias in sorted(aliases.items())
     ]
-    for name, profile in sorted(profiles.role_profiles().items()):
-        if name in aliases:
-            continue  # `use NAME` takes the alias: list what it would assume
-        source = profile.get("source_profile") or (
-            f"credential_source {profile.get('credential_source')}"
-            if profile.get("credential_source") else "none")  # fmt: skip
-        entries.append(RoleEntry(name, "profile", str(profile["role_arn"]), str(source),
-                                 _duration(profile.get("duration_seconds"))))  # fmt: skip
+    for name, profile in sorted(profiles.all_profiles().items()):
+        entry = _profile_entry(str(name), profile) if isinstance(profile, dict) else None
+        if entry is not None and name not in aliases:  # `use NAME` takes the alias
+            entries.append(entry)
 
     env = source_env(environ)
     active, expiry = environ.get(ROLE_VAR), environ.get(EXPIRY_VAR, "")
@@ -83,6 +80,35 @@ def list_roles(environ: Mapping[str, str], settings: Settings, now: int) -> list
     return entries
 
 
+# Kinds whose session length is not ours to choose (the portal's or the provider's).
+AWS_DECIDES_DURATION = ("sso profile", "web identity profile", "credential_process profile")
+
+
+def _profile_entry(name: str, profile: Mapping[str, object]) -> RoleEntry | None:
+    """What `stsenv use NAME` would get from this AWS profile, or None for a profile of
+    settings only."""
+    from stsenv.aws import targets
+
+    kind = targets.profile_kind(profile)
+    duration = _duration(profile.get("duration_seconds"))
+    if kind == targets.ROLE:
+        source = profile.get("source_profile") or (
+            f"credential_source {profile.get('credential_source')}"
+            if profile.get("credential_source") else "none")  # fmt: skip
+        return RoleEntry(name, "profile", str(profile["role_arn"]), str(source), duration)
+    if kind == targets.SSO:
+        sign_in = profile.get("sso_session") or profile.get("sso_start_url")
+        role = f"{profile.get('sso_account_id')}/{profile.get('sso_role_name')}"
+        return RoleEntry(name, "sso profile", role, f"IAM Identity Center {sign_in}", None)
+    if kind == targets.KEYS:
+        return RoleEntry(name, "keys profile", "sts:GetSessionToken", "its own keys", duration)
+    if kind == targets.BOTOCORE:
+        what = "web identity" if "role_arn" in profile else "credential_process"
+        role = str(profile.get("role_arn") or "its credentials")
+        return RoleEntry(name, f"{what} profile", role, what, None)
+    return None
+
+
 def session_text(entry: RoleEntry) -> str:
     if entry.minutes_left is None:
         return "-"
@@ -90,10 +116,18 @@ def session_text(entry: RoleEntry) -> str:
 
 
 def table(entries: list[RoleEntry]) -> list[str]:
-    rows = [("NAME", "KIND", "ROLE", "SOURCE", "DURATION", "SESSION")]
+    rows: list[tuple[str, ...]] = [("NAME", "KIND", "ROLE", "SOURCE", "DURATION", "SESSION")]
     for e in entries:
-        duration = f"{e.duration // 60}m" if e.duration else "invalid"
+        if e.kind in AWS_DECIDES_DURATION:
+            duration = "-"
+        else:
+            duration = f"{e.duration // 60}m" if e.duration else "invalid"
         rows.append((e.name, e.kind, e.role, e.source, duration, session_text(e)))
+    return columns(rows)
+
+
+def columns(rows: list[tuple[str, ...]]) -> list[str]:
+    """Rows as aligned text; the last column is not padded."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     return [
         "  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[-1]])
@@ -101,10 +135,38 @@ def table(entries: list[RoleEntry]) -> list[str]:
     ]
 
 
+# --- ACCOUNT/ROLE of IAM Identity Center sign-ins (their cached listings; no botocore) --------
+
+
+def sso_target(account_name: str, role_name: str) -> str:
+    """How `stsenv use` names a role of a sign-in: ACCOUNT/ROLE, by account name."""
+    return f"{account_name}/{role_name}"
+
+
+def sso_targets(environ: Mapping[str, str], settings: Settings, now: int) -> list[tuple[str, str]]:
+    """(ACCOUNT/ROLE, description) of every sign-in in the AWS config whose listing is
+    cached (`stsenv roles --sso` makes one): for the picker and TAB completion."""
+    from stsenv.aws import sso_listing
+
+    sections = aws_config_sections(environ)
+    sign_ins = []
+    for name in sections["sso_sessions"]:
+        try:
+            sign_ins.append(sso_listing.find_sign_in(sections, None, name, None))
+        except StsenvError:
+            continue  # an incomplete [sso-session]: `stsenv login` says what is missing
+    found: dict[str, str] = {}
+    for sign_in in sign_ins:
+        for a in sso_listing.load_cached_assignments(sign_in, settings, now) or ():
+            found.setdefault(sso_target(a.account_name, a.role_name),
+                             f"{sign_in.label}: account {a.account_id}")  # fmt: skip
+    return sorted(found.items())
+
+
 def no_roles(settings: Settings) -> NotActive:
     return NotActive(
         f"no roles configured: add a [roles.NAME] table to {settings.config_file} or a "
-        "profile with role_arn to your AWS config"
+        "profile to your AWS config (IAM Identity Center: `stsenv roles --sso`)"
     )
 
 
@@ -117,12 +179,13 @@ def pick_target(environ: Mapping[str, str], settings: Settings, now: int) -> str
     from stsenv import terminal
 
     entries = list_roles(environ, settings, now)
-    if not os.isatty(0):  # run by a script: never wait for someone to type
-        names = ", ".join(e.name for e in entries[:12]) or "none configured"
-        raise UsageError(f"give a target: `stsenv use TARGET` (configured: {names})")
-    if not entries:
-        raise no_roles(settings)
     choices = [(e.name, f"{e.kind}: {e.role}; {session_text(e)}") for e in entries]
+    choices += sso_targets(environ, settings, now)
+    if not os.isatty(0):  # run by a script: never wait for someone to type
+        names = ", ".join(name for name, _ in choices[:12]) or "none configured"
+        raise UsageError(f"give a target: `stsenv use TARGET` (configured: {names})")
+    if not choices:
+        raise no_roles(settings)
     chosen = terminal.pick(choices)
     if chosen is None:
         raise UsageError("give a target: `stsenv use TARGET` (no terminal to pick on)")
@@ -142,21 +205,31 @@ def role_targets(environ: Mapping[str, str], settings: Settings) -> list[tuple[s
             targets[name] = f"alias: {alias.role_arn or alias.role_name}"
     except StsenvError:
         pass  # `stsenv doctor` says what is wrong with the file; TAB only offers less
+    from stsenv.aws.targets import profile_kind
+
     for name, profile in aws_profile_sections(environ).items():
-        role_arn = profile.get("role_arn")
-        if role_arn and name not in targets:
-            targets[name] = f"profile: {role_arn}"
+        kind = profile_kind(profile)
+        if kind is not None and name not in targets:
+            targets[name] = f"profile: {profile.get('role_arn') or kind}"
+    for name, description in sso_targets(environ, settings, int(time.time())):
+        targets.setdefault(name, description)
     return sorted(targets.items())
 
 
 def aws_profile_sections(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    """The AWS profiles by name, with their settings, read from the config file
-    (`[profile NAME]`, `[default]`) and the credentials file (`[NAME]`) the way botocore's
-    configloader names them. Not botocore itself: importing it costs ~150 ms, at every TAB.
-    Unreadable or broken files give no profiles."""
+    """The AWS profiles by name, with their settings (see aws_config_sections)."""
+    return aws_config_sections(environ)["profiles"]
+
+
+def aws_config_sections(environ: Mapping[str, str]) -> dict[str, dict[str, dict[str, str]]]:
+    """{"profiles": ..., "sso_sessions": ...} as botocore's full_config names them, read from
+    the config file (`[profile NAME]`, `[default]`, `[sso-session NAME]`) and the credentials
+    file (`[NAME]`). Not botocore itself: importing it costs ~150 ms, at every TAB.
+    Unreadable or broken files give nothing."""
     import configparser
 
     profiles: dict[str, dict[str, str]] = {}
+    sessions: dict[str, dict[str, str]] = {}
     config, credentials = aws_config_paths(environ)
     for path, is_config in ((config, True), (credentials, False)):
         parser = configparser.RawConfigParser()
@@ -165,10 +238,14 @@ def aws_profile_sections(environ: Mapping[str, str]) -> dict[str, dict[str, str]
         except (configparser.Error, UnicodeDecodeError, OSError):
             continue
         for section in parser.sections():
+            kind, _space, rest = section.partition(" ")
+            if is_config and kind == "sso-session" and rest.strip():
+                sessions[rest.strip()] = dict(parser.items(section))
+                continue
             name = _profile_name(section) if is_config else section
             if name is not None:
                 profiles.setdefault(name, {}).update(parser.items(section))
-    return profiles
+    return {"profiles": profiles, "sso_sessions": sessions}
 
 
 def _profile_name(section: str) -> str | None:

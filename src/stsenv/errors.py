@@ -37,6 +37,15 @@ class AwsDenied(StsenvError):
     exit_code = 3
 
 
+class SignInNeeded(AwsDenied):
+    """An IAM Identity Center sign-in is missing, expired or revoked; `sign_in` is the
+    aws.sso_listing.SignIn to sign in to (`use --login` does, then tries again)."""
+
+    def __init__(self, message: str, sign_in: object) -> None:
+        super().__init__(message)
+        self.sign_in = sign_in
+
+
 class AwsUnreachable(StsenvError):
     """AWS did not answer usefully (network, timeouts, throttling, garbage)."""
 

@@ -74,6 +74,7 @@ class RoleSession:
         "duration",
         "region",
         "role_arn",
+        "sign_in",
     )
 
     def __init__(
@@ -84,6 +85,7 @@ class RoleSession:
         credentials: Credentials,
         region: str | None,
         duration: int,
+        sign_in: str | None = None,
     ) -> None:
         self.display_name = display_name  # shown in the prompt: alias, profile or role name
         self.role_arn = role_arn  # arn:aws:iam::123456789012:role/path/name
@@ -91,3 +93,6 @@ class RoleSession:
         self.credentials = credentials
         self.region = region  # exported as AWS_REGION and AWS_DEFAULT_REGION when set
         self.duration = duration  # seconds asked for
+        # The IAM Identity Center sign-in (its token cache key) the credentials came from, so
+        # that `stsenv logout` can remove them from the cache; None for every other kind.
+        self.sign_in = sign_in

@@ -61,9 +61,16 @@ SHELL = Param(
 )  # fmt: skip
 TARGET = Param(
     "target",
-    "Alias from stsenv's config, AWS profile with role_arn, role ARN or role name.",
+    "Alias from stsenv's config, AWS profile (role, IAM Identity Center, keys, "
+    "credential_process), role ARN, ACCOUNT/ROLE of an IAM Identity Center sign-in, or role name.",
     required=True,
     metavar="TARGET",
+)
+SSO_SESSION = Param(
+    "sso_session",
+    "The [sso-session NAME] of the AWS config (default: AWS_PROFILE's, or the only one).",
+    flag="--sso-session",
+    metavar="NAME",
 )
 # The options that choose a role session, shared by every verb that gets one.
 ASSUME_OPTIONS = (
@@ -147,6 +154,13 @@ VERBS: tuple[Verb, ...] = (
                 flag="--quiet",
                 boolean=True,
             ),
+            Param(
+                "login",
+                "Sign in to IAM Identity Center first if the target's sign-in is missing or "
+                "expired (without it, `use` never starts a sign-in).",
+                flag="--login",
+                boolean=True,
+            ),
         ),
         changes_env=True,
     ),
@@ -186,8 +200,42 @@ VERBS: tuple[Verb, ...] = (
     ),
     Verb(
         "roles",
-        "List aliases and AWS role profiles with source, duration and session (no network).",
-        (JSON,),
+        "List aliases and AWS profiles with source, duration and session (no network); "
+        "--sso: every account and role of an IAM Identity Center sign-in.",
+        (
+            JSON,
+            Param(
+                "sso",
+                "List the accounts and roles of an IAM Identity Center sign-in (ACCOUNT/ROLE "
+                "targets); cached for an hour.",
+                flag="--sso",
+                boolean=True,
+            ),
+            SSO_SESSION,
+            Param("refresh", "With --sso: list again, not from the cache.", flag="--refresh",
+                  boolean=True),
+        ),
+    ),
+    Verb(
+        "login",
+        "Sign in to IAM Identity Center (device code); the AWS CLI and SDKs share the sign-in.",
+        (
+            Param("profile", "Sign in for this AWS profile's sign-in.", flag="--profile",
+                  metavar="PROFILE"),
+            SSO_SESSION,
+            Param("no_browser", "Print the address and code only; open no browser.",
+                  flag="--no-browser", boolean=True),
+        ),
+    ),
+    Verb(
+        "logout",
+        "Sign out of IAM Identity Center and forget the role credentials cached from it.",
+        (
+            Param("profile", "Sign out of this AWS profile's sign-in.", flag="--profile",
+                  metavar="PROFILE"),
+            SSO_SESSION,
+        ),
+        module="login",
     ),
     Verb(
         "credential-process",
@@ -230,7 +278,7 @@ VERBS: tuple[Verb, ...] = (
     Verb(
         "exec",
         "Run a command with a role's credentials in its environment only: "
-        "stsenv exec TARGET -- CMD [ARGS...].",
+        "stsenv exec [--server] TARGET -- CMD [ARGS...].",
         (
             TARGET,
             Param(
@@ -243,6 +291,13 @@ VERBS: tuple[Verb, ...] = (
                 "nest",
                 "Allow running inside another exec of a different role.",
                 flag="--nest",
+                boolean=True,
+            ),
+            Param(
+                "server",
+                "Give CMD a loopback credential endpoint that renews the role while it runs, "
+                "instead of keys.",
+                flag="--server",
                 boolean=True,
             ),
             *ASSUME_OPTIONS,

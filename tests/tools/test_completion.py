@@ -15,7 +15,10 @@ from stsenv import spec
 
 StartShell = Callable[..., InteractiveShell]
 STSENV = [sys.executable, "-m", "stsenv"]
-TARGETS = {"s3Full", "s3full"}  # the world's alias (config.toml) and role profile (AWS config)
+# The world's alias (config.toml), role profile and key profiles (AWS config): every profile
+# is a target.
+PROFILE_TARGETS = {"s3full", "admin", "hanako-prjZ", "taro-prjZ"}
+TARGETS = {"s3Full", *PROFILE_TARGETS}
 
 
 def complete(env: dict[str, str], shell: str, *words: str) -> list[str]:
@@ -70,9 +73,9 @@ def test_broken_config_offers_the_profiles_and_says_nothing(
 ) -> None:
     broken = tmp_path / "broken.toml"
     broken.write_text("[roles.x\n")
-    assert values(complete({**aws_env, "STSENV_CONFIG": str(broken)}, "fish", "use", "")) == {
-        "s3full"
-    }
+    assert values(complete({**aws_env, "STSENV_CONFIG": str(broken)}, "fish", "use", "")) == (
+        PROFILE_TARGETS
+    )
 
 
 PROBE = """

@@ -1,10 +1,11 @@
-"""Target lookup order, decided before any network call: alias, AWS profile with role_arn,
-role ARN, bare role name; anything else is an unknown target."""
+"""Target lookup order, decided before any network call: alias, AWS profile of any kind,
+role ARN, ACCOUNT/ROLE, bare role name; anything else is an unknown target."""
 
 from __future__ import annotations
 
 import pytest
 
+from stsenv.aws import targets
 from stsenv.aws.targets import plan
 from stsenv.config import RoleAlias
 from stsenv.errors import UsageError
@@ -32,7 +33,16 @@ PROFILES = {
     "orphan": {"role_arn": ARN},
     "taro": {"region": "ap-northeast-1"},
     ARN: {"role_arn": PATH_ARN, "source_profile": "taro"},
-}
+    "dev-admin": {"sso_session": "corp", "sso_account_id": "111122223333",
+                  "sso_role_name": "AdministratorAccess", "region": "eu-west-1"},
+    "legacy": {"sso_start_url": "https://x.awsapps.com/start", "sso_region": "us-east-1",
+               "sso_account_id": "111122223333", "sso_role_name": "ReadOnly"},
+    "half-sso": {"sso_session": "corp"},
+    "keys": {"aws_access_key_id": "AKIA", "aws_secret_access_key": "s", "mfa_serial": "m",
+             "duration_seconds": "7200"},
+    "proc": {"credential_process": "/bin/echo {}"},
+    "web": {"role_arn": ARN, "web_identity_token_file": "/tmp/t"},
+}  # fmt: skip
 
 
 def test_alias_comes_first() -> None:
@@ -82,9 +92,57 @@ def test_arn_shows_the_role_name() -> None:
     assert (p.display_name, p.role_arn, p.role_name) == ("Deploy", other, "Deploy")
 
 
-def test_profile_without_role_arn_is_taken_as_a_role_name() -> None:
-    p = plan(UseRequest("taro"), ALIASES, PROFILES)
-    assert (p.role_arn, p.role_name) == (None, "taro")
+def test_a_profile_name_never_falls_through_to_a_role_name() -> None:
+    with pytest.raises(UsageError, match="'taro' has no credentials of its own"):
+        plan(UseRequest("taro"), ALIASES, PROFILES)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "account", "role"),
+    [
+        ("dev-admin", targets.SSO, "111122223333", "AdministratorAccess"),
+        ("legacy", targets.SSO, "111122223333", "ReadOnly"),
+        ("keys", targets.KEYS, None, "keys"),
+        ("proc", targets.BOTOCORE, None, "proc"),
+        ("web", targets.BOTOCORE, None, "s3FullforAssumeRole"),
+    ],
+)
+def test_every_profile_kind_is_a_target(
+    name: str, kind: str, account: str | None, role: str
+) -> None:
+    p = plan(UseRequest(name), ALIASES, PROFILES)
+    assert (p.kind, p.profile, p.account, p.role_name, p.display_name) == (
+        kind, name, account, role, name)  # fmt: skip
+
+
+def test_keys_profile_keeps_its_mfa_and_duration() -> None:
+    p = plan(UseRequest("keys"), ALIASES, PROFILES)
+    assert (p.mfa_serial, p.duration) == ("m", "7200")
+
+
+def test_sso_profile_without_account_and_role() -> None:
+    with pytest.raises(UsageError, match="no sso_account_id and sso_role_name"):
+        plan(UseRequest("half-sso"), ALIASES, PROFILES)
+
+
+def test_profile_option_is_refused_for_a_profile_that_is_not_a_role() -> None:
+    with pytest.raises(UsageError, match="drop --profile"):
+        plan(UseRequest("keys", profile="taro"), ALIASES, PROFILES)
+
+
+@pytest.mark.parametrize(
+    ("target", "account"),
+    [("111122223333/AdministratorAccess", "111122223333"), ("prod/ReadOnly", "prod")],
+)
+def test_account_slash_role(target: str, account: str) -> None:
+    p = plan(UseRequest(target), ALIASES, PROFILES)
+    assert (p.kind, p.account, p.role_name, p.display_name, p.profile) == (
+        targets.SSO, account, target.split("/")[1], target, None)  # fmt: skip
+
+
+def test_an_alias_or_profile_named_like_account_slash_role_wins() -> None:
+    profiles = {**PROFILES, "prod/ReadOnly": {"role_arn": ARN, "source_profile": "taro"}}
+    assert plan(UseRequest("prod/ReadOnly"), ALIASES, profiles).kind == targets.ROLE
 
 
 @pytest.mark.parametrize(
@@ -95,7 +153,7 @@ def test_unknown_target_lists_known_names(target: str) -> None:
     with pytest.raises(UsageError) as caught:
         plan(UseRequest(target), ALIASES, PROFILES)
     assert caught.value.message.startswith(f"unknown target {target[:80]!r}")
-    assert "known: both, s3Full, admin" in caught.value.message
+    assert "known: both, s3Full, " in caught.value.message
 
 
 def test_malformed_arn() -> None:

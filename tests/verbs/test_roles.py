@@ -64,8 +64,9 @@ def test_roles_with_none_configured(standin_env: dict[str, str]) -> None:
 def test_use_without_target_and_without_a_terminal_lists_targets(aws_env: dict[str, str]) -> None:
     assert spec.parse_fast(spec.BY_NAME["use"], [])  # reaches the handler, not a usage error
     done = stsenv({**aws_env, "STSENV_SHELL": "bash"}, "use")
+    # Every profile is a target now, the key profiles of the world too.
     one_error_line(done, 2, "stsenv: give a target: `stsenv use TARGET` (configured: s3Full, "
-                   "s3full)")  # fmt: skip
+                   "admin, hanako-prjZ, s3full, taro-prjZ)")  # fmt: skip
 
 
 @pytest.mark.parametrize("kind", SHELLS)

@@ -1,5 +1,7 @@
-"""The cold path of `use`: plan the target, find the source credentials, resolve a bare role
-name, call STS, and turn every botocore failure into one line (aws/translate.py).
+"""The cold path of `use`: plan the target, then get its credentials the way its kind needs
+(a role: find the source credentials, resolve a bare role name, AssumeRole; an IAM Identity
+Center role; a keys, credential_process or web-identity profile: aws/direct.py), and turn
+every botocore failure into one line (aws/translate.py).
 
 Imported only when the cache cannot answer (botocore costs ~150 ms to import)."""
 
@@ -10,13 +12,13 @@ from typing import Any
 
 from botocore import exceptions as bx
 
-from stsenv.aws import cache, mfa, source, targets
+from stsenv.aws import cache, direct, mfa, source, targets
 from stsenv.aws import profiles as aws_profiles
 from stsenv.aws.answers import assumed_role_arn, credentials_from
 from stsenv.aws.source import Context, Source, client
 from stsenv.aws.translate import BOTOCORE_ERRORS, NOT_AWS, code_of, translate
 from stsenv.config import RoleAlias
-from stsenv.errors import AwsUnreachable, StsenvError
+from stsenv.errors import AwsUnreachable, StsenvError, UsageError
 from stsenv.limits import (
     DEFAULT_DURATION,
     default_session_name,
@@ -62,6 +64,12 @@ def _assume(
     ctx.known_names = targets.known_names(aliases, profiles)
     plan = targets.plan(request, aliases, profiles)
     ctx.role_name, ctx.role_arn = plan.role_name, plan.role_arn
+    if plan.kind == targets.SSO:
+        return _sso(plan, env, settings, now)
+    if plan.kind == targets.KEYS:
+        return direct.session_token(plan, profiles, ctx, ask, now)
+    if plan.kind == targets.BOTOCORE:
+        return direct.from_provider(plan, profiles, ctx, ask, now)
 
     duration = parse_duration(request.duration or plan.duration or str(DEFAULT_DURATION))
     session_name = validate_session_name(
@@ -152,3 +160,29 @@ def _resolve_name(plan: targets.Plan, source: Source, ctx: Context) -> str:
     max_duration = role.get("MaxSessionDuration")
     ctx.max_duration = max_duration if isinstance(max_duration, int) else None
     return str(role["Arn"])
+
+
+def _sso(plan: targets.Plan, env: Mapping[str, str], settings: Settings, now: int) -> RoleSession:
+    """An IAM Identity Center role: of an SSO profile, or ACCOUNT/ROLE of a sign-in."""
+    from stsenv.aws import sso
+
+    env_profile = env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE")
+    sign_in = sso.find_sign_in(aws_profiles.full_config(), plan.profile or plan.source_profile,
+                               None, env_profile)  # fmt: skip
+    account = str(plan.account)
+    if not targets.is_account_id(account):
+        listing = sso.load_cached_assignments(sign_in, settings, now)
+        if listing is None or not any(a.account_name == account for a in listing):
+            listing = sso.list_assignments(sign_in, settings, True, now)
+        ids = sorted({a.account_id for a in listing if a.account_name == account})
+        if len(ids) != 1:
+            what = "no account" if not ids else f"{len(ids)} accounts"
+            raise UsageError(
+                f"{what} named {account[:64]!r} in the accounts of {sign_in.label}: give the "
+                "12-digit id, or see `stsenv roles --sso`"
+            )
+        account = ids[0]
+    role = sso.role_credentials(sign_in, account, plan.role_name, plan.display_name,
+                                plan.region, now)  # fmt: skip
+    role.sign_in = sign_in.key
+    return role

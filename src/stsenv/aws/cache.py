@@ -41,6 +41,8 @@ SELECTION_VARS = (
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_STS",
     "AWS_ENDPOINT_URL_IAM",
+    "AWS_ENDPOINT_URL_SSO",
+    "AWS_ENDPOINT_URL_SSO_OIDC",
     "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
     "AWS_STS_REGIONAL_ENDPOINTS",
     "AWS_ROLE_ARN",
@@ -237,6 +239,7 @@ def store_session(settings: Settings, key: str, session: RoleSession) -> None:
             **_credentials_json(creds),
             "region": session.region,
             "duration": session.duration,
+            "sign_in": session.sign_in,
         },
     )
 
@@ -251,8 +254,8 @@ def _session_from_json(data: Mapping[str, Any], key: str) -> RoleSession | None:
         return None
     if not all(type(data.get(k)) is int for k in ints):
         return None
-    region = data.get("region")
-    if region is not None and not isinstance(region, str):
+    region, sign_in = data.get("region"), data.get("sign_in")
+    if not all(v is None or isinstance(v, str) for v in (region, sign_in)):
         return None
     return RoleSession(
         display_name=data["display_name"],
@@ -266,6 +269,7 @@ def _session_from_json(data: Mapping[str, Any], key: str) -> RoleSession | None:
         ),
         region=region,
         duration=data["duration"],
+        sign_in=sign_in,
     )
 
 
@@ -314,6 +318,25 @@ def load_role_arn(settings: Settings, key: str) -> str | None:
 
 def store_role_arn(settings: Settings, key: str, role_arn: str) -> None:
     store(settings, f"role-{key}.json", {"key": key, "role_arn": role_arn})
+
+
+def forget_sessions_of(settings: Settings, sign_in: str) -> int:
+    """Remove every cached session that came from this IAM Identity Center sign-in (its
+    token cache key); how many were removed."""
+    directory = _usable_dir(settings)
+    removed = 0
+    for name in os.listdir(directory) if directory else ():
+        if not (name.startswith("session-") and name.endswith(".json")):
+            continue
+        path = os.path.join(directory, name)  # type: ignore[arg-type]
+        data = _read_trusted(path)
+        if data is not None and data.get("sign_in") == sign_in:
+            try:
+                os.unlink(path)
+                removed += 1
+            except FileNotFoundError:
+                pass
+    return removed
 
 
 def forget_role_arn(settings: Settings, key: str) -> None:

@@ -12,23 +12,21 @@ from botocore import exceptions as bx
 from stsenv.errors import UsageError
 
 
-def all_profiles() -> dict[str, Any]:
-    """Every profile by name (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE honoured)."""
+def full_config() -> dict[str, Any]:
+    """The AWS config as botocore reads it: "profiles", "sso_sessions", ... (AWS_CONFIG_FILE
+    and AWS_SHARED_CREDENTIALS_FILE honoured)."""
     try:
-        profiles = botocore.session.Session().full_config.get("profiles", {})
+        config = botocore.session.Session().full_config
     except bx.ConfigParseError as e:
         path = e.kwargs.get("path") or "of this machine"
         raise UsageError(f"the AWS config file {path} cannot be parsed; fix its syntax") from None
+    return config if isinstance(config, dict) else {}
+
+
+def all_profiles() -> dict[str, Any]:
+    """Every profile by name."""
+    profiles = full_config().get("profiles", {})
     return profiles if isinstance(profiles, dict) else {}
-
-
-def role_profiles() -> dict[str, dict[str, Any]]:
-    """Profiles that have role_arn, by name."""
-    return {
-        str(name): profile
-        for name, profile in all_profiles().items()
-        if isinstance(profile, dict) and "role_arn" in profile
-    }
 
 
 def sso_profile(start: str | None, profiles: Mapping[str, Any]) -> str | None:

@@ -1,7 +1,9 @@
-"""What a TARGET names, before any network call: a plan of what to assume and from which
-source. No botocore here: profiles arrive as botocore read them (aws/profiles.py).
+"""What a TARGET names, before any network call: a plan of what to get and from where.
+No botocore here: profiles arrive as botocore read them (aws/profiles.py).
 
-Lookup order: stsenv alias, AWS profile with role_arn, role ARN, bare role name.
+Lookup order (README "Targets"): an stsenv alias; an AWS profile of any kind (a profile name
+never falls through to the role-name lookup); a role ARN; ACCOUNT/ROLE of an IAM Identity
+Center sign-in; a bare role name.
 """
 
 from __future__ import annotations
@@ -15,14 +17,23 @@ from stsenv.errors import UsageError
 from stsenv.limits import ROLE_ARN, ROLE_NAME, role_name_of
 from stsenv.model import UseRequest
 
+ROLE = "role"  # sts:AssumeRole from a source (alias, role profile, ARN, role name)
+SSO = "sso"  # GetRoleCredentials of an IAM Identity Center sign-in (profile or ACCOUNT/ROLE)
+KEYS = "keys"  # a profile of long-term keys: sts:GetSessionToken, never the keys themselves
+BOTOCORE = "botocore"  # credential_process or web identity: botocore's own provider runs it
+_ACCOUNT_ID_LENGTH = 12
+
 
 @dataclass(frozen=True)
 class Plan:
-    """What to assume and from which source, before any network call."""
+    """What to get and from where, before any network call."""
 
     display_name: str
     role_name: str
     role_arn: str | None  # None: resolve role_name with iam:GetRole
+    kind: str = ROLE
+    profile: str | None = None  # the AWS profile that is the target (SSO, KEYS, BOTOCORE)
+    account: str | None = None  # SSO: account id, or an account name to look up
     source_profile: str | None = None  # None: botocore's default choice (AWS_PROFILE, env keys)
     credential_source: str | None = None  # Environment | Ec2InstanceMetadata | EcsContainer
     self_sourced: bool = False  # role profile that is its own source_profile (uses its keys)
@@ -34,10 +45,8 @@ class Plan:
 
 
 def known_names(aliases: Mapping[str, RoleAlias], profiles: Mapping[str, Any]) -> list[str]:
-    """The names an error line offers: aliases, then role profiles."""
-    return sorted(aliases) + sorted(
-        n for n, p in profiles.items() if isinstance(p, dict) and "role_arn" in p
-    )
+    """The names an error line offers: aliases, then profiles."""
+    return sorted(aliases) + sorted(n for n, p in profiles.items() if isinstance(p, dict))
 
 
 def plan(
@@ -59,7 +68,7 @@ def plan(
             region=alias.region,
         )
     profile = profiles.get(target)
-    if isinstance(profile, dict) and "role_arn" in profile:
+    if isinstance(profile, dict):
         return _plan_from_profile(request, target, profile)
     if target.startswith("arn:"):
         if not ROLE_ARN.match(target):
@@ -69,13 +78,79 @@ def plan(
         name = role_name_of(target)
         return Plan(display_name=name, role_name=name, role_arn=target,
                     source_profile=request.profile)  # fmt: skip
+    account, slash, role = target.partition("/")
+    if slash and account and ROLE_NAME.match(role) and ROLE_NAME.match(account):
+        # ACCOUNT/ROLE of a sign-in: an account id, or a name from its listing (resolved on
+        # the cold path, which may list the sign-in's accounts).
+        return Plan(display_name=target, role_name=role, role_arn=None, kind=SSO,
+                    account=account, source_profile=request.profile)  # fmt: skip
     if ROLE_NAME.match(target):
         return Plan(display_name=target, role_name=target, role_arn=None,
                     source_profile=request.profile)  # fmt: skip
     raise unknown_target(target, known_names(aliases, profiles))
 
 
+def is_account_id(text: str) -> bool:
+    return len(text) == _ACCOUNT_ID_LENGTH and text.isdigit()
+
+
+def profile_kind(profile: Mapping[str, Any]) -> str | None:
+    """ROLE, BOTOCORE, SSO or KEYS: how a profile gives credentials; None when it has none
+    of its own (a profile of settings only)."""
+    if "role_arn" in profile and "web_identity_token_file" not in profile:
+        return ROLE
+    if "role_arn" in profile or profile.get("credential_process"):
+        return BOTOCORE
+    if profile.get("sso_session") or profile.get("sso_start_url"):
+        return SSO
+    if profile.get("aws_access_key_id"):
+        return KEYS
+    return None
+
+
 def _plan_from_profile(request: UseRequest, name: str, profile: Mapping[str, Any]) -> Plan:
+    """A profile of any kind is a target in its own right."""
+    kind = profile_kind(profile)
+    if kind == ROLE:
+        return _plan_from_role_profile(request, name, profile)
+    if request.profile:
+        raise UsageError(
+            f"--profile chooses the source of a role, and AWS profile {name!r} is not a role "
+            "profile: drop --profile"
+        )
+    region = profile.get("region")
+    if kind == BOTOCORE:
+        name_of_role = role_name_of(str(profile.get("role_arn", ""))) or name
+        return Plan(display_name=name, role_name=name_of_role, role_arn=None, kind=BOTOCORE,
+                    profile=name, region=region, duration=_duration(profile),
+                    mfa_serial=profile.get("mfa_serial"))  # fmt: skip
+    if kind == SSO:
+        account, role = profile.get("sso_account_id"), profile.get("sso_role_name")
+        if not account or not role:
+            raise UsageError(
+                f"AWS profile {name!r} names an IAM Identity Center sign-in but no "
+                "sso_account_id and sso_role_name: add them, or use ACCOUNT/ROLE "
+                "(`stsenv roles --sso` lists them)"
+            )
+        return Plan(display_name=name, role_name=str(role), role_arn=None, kind=SSO,
+                    profile=name, account=str(account), region=region)  # fmt: skip
+    if kind == KEYS:
+        return Plan(display_name=name, role_name=name, role_arn=None, kind=KEYS, profile=name,
+                    region=region, duration=_duration(profile),
+                    mfa_serial=profile.get("mfa_serial"))  # fmt: skip
+    raise UsageError(
+        f"AWS profile {name!r} has no credentials of its own (no role_arn, IAM Identity Center "
+        "sign-in, keys or credential_process): add them, or name a role as TARGET with "
+        f"--profile {name}"
+    )
+
+
+def _duration(profile: Mapping[str, Any]) -> str | None:
+    duration = profile.get("duration_seconds")
+    return str(duration) if duration else None
+
+
+def _plan_from_role_profile(request: UseRequest, name: str, profile: Mapping[str, Any]) -> Plan:
     role_arn = str(profile["role_arn"])
     if not ROLE_ARN.match(role_arn):
         raise UsageError(f"AWS profile {name!r}: role_arn {role_arn[:100]!r} is not a role ARN")
@@ -88,7 +163,6 @@ def _plan_from_profile(request: UseRequest, name: str, profile: Mapping[str, Any
             f"AWS profile {name!r} has role_arn but no source_profile or credential_source: "
             "add one to the profile, or pass --profile"
         )
-    duration = profile.get("duration_seconds")
     return Plan(
         display_name=name,
         role_name=role_name_of(role_arn),
@@ -96,7 +170,7 @@ def _plan_from_profile(request: UseRequest, name: str, profile: Mapping[str, Any
         source_profile=source_profile,
         credential_source=None if source_profile else credential_source,
         self_sourced=source_profile == name,
-        duration=str(duration) if duration else None,
+        duration=_duration(profile),
         session_name=profile.get("role_session_name"),
         mfa_serial=profile.get("mfa_serial"),
         external_id=profile.get("external_id"),
@@ -107,6 +181,7 @@ def _plan_from_profile(request: UseRequest, name: str, profile: Mapping[str, Any
 def unknown_target(target: str, names: list[str]) -> UsageError:
     known = ", ".join(names[:6]) if names else "none configured"
     return UsageError(
-        f"unknown target {target[:80]!r}: give a role ARN, a role name, an alias from "
-        f"config.toml or an AWS profile with role_arn (known: {known})"
+        f"unknown target {target[:80]!r}: give an alias from config.toml, an AWS profile, a "
+        f"role ARN, ACCOUNT/ROLE of an IAM Identity Center sign-in or a role name "
+        f"(known: {known})"
     )

@@ -1,4 +1,5 @@
-"""`stsenv roles [--json]`: what can be assumed, with the state of its session (no network)."""
+"""`stsenv roles [--json]`: what can be assumed, with the state of its session (no network);
+`--sso`: every account and role of an IAM Identity Center sign-in (cached for an hour)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,38 @@ if TYPE_CHECKING:
     from stsenv.settings import Settings
 
 
-def roles(settings: Settings, json: bool) -> int:
+def roles(settings: Settings, json: bool, sso: bool, sso_session: str | None,
+          refresh: bool) -> int:  # fmt: skip
+    import json as json_module
+
+    if sso or sso_session or refresh:
+        return _sso_roles(settings, json, sso_session, refresh)
     entries = catalog.list_roles(os.environ, settings, int(time.time()))
     if json:
-        import json as json_module
-
         print(json_module.dumps([entry.as_json() for entry in entries], indent=2))
         return 0
     if not entries:
         raise catalog.no_roles(settings)
     print("\n".join(catalog.table(entries)))
+    return 0
+
+
+def _sso_roles(settings: Settings, json: bool, sso_session: str | None, refresh: bool) -> int:
+    import json as json_module
+
+    from stsenv.aws import sso
+    from stsenv.commands.login import sign_in_for
+
+    sign_in = sign_in_for(None, sso_session)
+    found = sso.list_assignments(sign_in, settings, refresh, int(time.time()))
+    rows = [(catalog.sso_target(a.account_name, a.role_name), a) for a in found]
+    if json:
+        print(json_module.dumps([{"target": t, **a.as_json()} for t, a in rows], indent=2))
+        return 0
+    if not rows:
+        print(f"stsenv: {sign_in.label} may use no account", flush=True)
+        return 1
+    print("\n".join(catalog.columns([("TARGET", "ACCOUNT ID", "ACCOUNT", "ROLE"),
+                                     *((t, a.account_id, a.account_name, a.role_name)
+                                       for t, a in rows)])))  # fmt: skip
     return 0

@@ -7,7 +7,7 @@ import sys
 import time
 
 from stsenv import activation, terminal
-from stsenv.errors import EnvironmentProblem, NotActive
+from stsenv.errors import EnvironmentProblem, NotActive, SignInNeeded
 from stsenv.model import UseRequest
 
 TYPE_CHECKING = False
@@ -34,13 +34,24 @@ def hooked_shell(settings: Settings, verb: str) -> Shell:
 def use(settings: Settings, **options: Any) -> int:
     shell = hooked_shell(settings, "use")
     quiet = bool(options.pop("quiet", False))
+    login = bool(options.pop("login", False))
     now = int(time.time())
     if options.get("target") is None:
         from stsenv.catalog import pick_target
 
         options["target"] = pick_target(os.environ, settings, now)
     request = UseRequest(**options)
-    change, role = activation.use(request, os.environ, settings, now, terminal.asker(settings))
+    ask = terminal.asker(settings)
+    try:
+        change, role = activation.use(request, os.environ, settings, now, ask)
+    except SignInNeeded as needed:
+        if not login or settings.no_input:
+            raise
+        from stsenv.commands.login import sign_in_now
+
+        sign_in_now(needed.sign_in)
+        now = int(time.time())
+        change, role = activation.use(request, os.environ, settings, now, ask)
     sys.stdout.write(shell.render(change))
     if not (quiet or settings.quiet):
         left = role.credentials.expiration - now
