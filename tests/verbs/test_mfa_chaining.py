@@ -79,6 +79,7 @@ def env(sts: Sts, tmp_path: Path) -> dict[str, str]:
         "region = ap-northeast-1\n\n"
         f"[profile third]\nrole_arn = {ROLE}third\nsource_profile = second\n"
         "duration_seconds = 7200\n\n"
+        f"[profile fourth]\nrole_arn = {ROLE}fourth\nsource_profile = second\n\n"
         f"[profile no-region]\nrole_arn = {ROLE}first\nsource_profile = keys\n\n"
         f"[profile after-no-region]\nrole_arn = {ROLE}second\nsource_profile = no-region\n\n"
         f"[profile loopA]\nrole_arn = {ROLE}x\nsource_profile = loopB\n\n"
@@ -164,6 +165,30 @@ def test_role_profiles_chain_at_any_depth_capped_at_one_hour(sts: Sts, env: dict
     assert creds["AWS_ACCESS_KEY_ID"] == "ASIA3"
 
 
+def test_the_roles_of_a_source_chain_are_cached_for_the_next_use(
+    sts: Sts, env: dict[str, str]
+) -> None:
+    """first and second, assumed by botocore on the way to third, are kept in stsenv's cache:
+    another target sourced from second assumes only itself, in another process."""
+    export(env, "third")
+    assert [f["RoleArn"] for _a, f, _k in sts.calls] == [f"{ROLE}first", f"{ROLE}second",
+                                                         f"{ROLE}third"]  # fmt: skip
+    cached = sorted(Path(env["STSENV_CACHE_DIR"]).glob("chain-*.json"))
+    assert len(cached) == 2 and all(p.stat().st_mode & 0o777 == 0o600 for p in cached)
+    assert "long-term-secret" not in "".join(p.read_text() for p in cached)
+    sts.calls.clear()
+    creds, _notice = export(env, "fourth")
+    assert [(f["RoleArn"], k) for _a, f, k in sts.calls] == [(f"{ROLE}fourth", "ASIA2")]
+    assert creds["AWS_ACCESS_KEY_ID"] == "ASIA1"  # the one call made, numbered afresh
+    # A different source (another credentials file) shares none of it.
+    other = Path(env["AWS_SHARED_CREDENTIALS_FILE"]).with_name("other-credentials")
+    other.write_text("[keys]\naws_access_key_id = AKIAOTHER0000000000\n"
+                     "aws_secret_access_key = other\n")  # fmt: skip
+    sts.calls.clear()
+    export({**env, "AWS_SHARED_CREDENTIALS_FILE": str(other)}, "fourth")
+    assert next(k for _a, _f, k in sts.calls) == "AKIAOTHER0000000000"
+
+
 def test_a_profile_loop_or_a_missing_region_is_one_line(sts: Sts, env: dict[str, str]) -> None:
     one_error_line(stsenv(env, "export", "loopA"), 2, "stsenv: the AWS config has a profile loop")
     no_region = "stsenv: no region for AWS profile 'no-region' (a role profile needs one"
@@ -179,7 +204,7 @@ def test_an_expired_sso_session_says_what_to_run(
     one_error_line(stsenv(env, "export", *target.split()), 3,
                    "stsenv: the SSO session for AWS profile ")  # fmt: skip
     done = stsenv(env, "export", *target.split())
-    assert "run `aws sso login --profile sso` and retry" in done.stderr
+    assert "run `stsenv login --profile sso` and retry" in done.stderr
     assert sts.calls == []
 
 

@@ -15,7 +15,7 @@ from botocore import exceptions as bx
 from stsenv.aws import cache, direct, mfa, source, targets
 from stsenv.aws import profiles as aws_profiles
 from stsenv.aws.answers import assumed_role_arn, credentials_from
-from stsenv.aws.source import Context, Source, client
+from stsenv.aws.source import ChainCache, Context, Source, client
 from stsenv.aws.translate import BOTOCORE_ERRORS, NOT_AWS, code_of, translate
 from stsenv.config import RoleAlias
 from stsenv.errors import AwsUnreachable, StsenvError, UsageError
@@ -77,7 +77,7 @@ def _assume(
     )
     ctx.duration = duration
 
-    source = ctx.source = _find_source(plan, profiles, ctx, ask)
+    source = ctx.source = _find_source(plan, profiles, ctx, ask, ChainCache(settings, env))
     region = request.region or plan.region or source.region
     ctx.region = region
 
@@ -131,7 +131,11 @@ def _assume(
 
 
 def _find_source(
-    plan: targets.Plan, profiles: Mapping[str, Any], ctx: Context, ask: Callable[[str], str]
+    plan: targets.Plan,
+    profiles: Mapping[str, Any],
+    ctx: Context,
+    ask: Callable[[str], str],
+    chain_cache: ChainCache,
 ) -> Source:
     return source.find(
         plan.source_profile,
@@ -140,6 +144,7 @@ def _find_source(
         profiles,
         ctx,
         ask,
+        chain_cache,
     )
 
 

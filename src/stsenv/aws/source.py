@@ -4,9 +4,11 @@ made with them. Also the one place where botocore is shown the user's environmen
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import botocore.session
@@ -19,9 +21,11 @@ from botocore.credentials import (
     ReadOnlyCredentials,
 )
 
+from stsenv.aws import cache
 from stsenv.errors import EnvironmentProblem, UsageError
 from stsenv.limits import DEFAULT_DURATION
 from stsenv.model import UseRequest
+from stsenv.settings import Settings
 
 # Standard retry mode retries throttling, 5xx and connection errors with backoff; with these
 # timeouts a dead or hanging endpoint fails in well under 20 s instead of botocore's minutes.
@@ -72,6 +76,49 @@ def client(source: Source, service: str, region: str | None) -> Any:
     )
 
 
+class ChainCache:
+    """botocore's cache for the roles it assumes on the way to a source (a source_profile
+    chain), kept in stsenv's cache with its rules (0600, atomic, trusted reads) instead of
+    botocore's in-memory dict, so a second `use` in another shell assumes none of them
+    again. botocore keys an entry by the role's arguments only; the source-selecting
+    environment and the identity of the config files are added to the key here."""
+
+    def __init__(self, settings: Settings, env: Mapping[str, str]) -> None:
+        self._settings = settings
+        self._scope = cache.digest(cache.source_key(env, settings))
+
+    def _name(self, key: str) -> str:
+        return f"chain-{cache.digest([self._scope, key])}.json"
+
+    def __contains__(self, key: str) -> bool:
+        return self._load(key) is not None
+
+    def __getitem__(self, key: str) -> Any:
+        found = self._load(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        # The answer of AssumeRole, its Expiration a datetime: stored as botocore's own
+        # JSONFileCache stores it (ISO 8601), which its fetcher parses back.
+        plain = json.loads(json.dumps(value, default=_iso))
+        cache.store(self._settings, self._name(key), {"key": key, "value": plain})
+
+    def __delitem__(self, key: str) -> None:
+        cache.forget(self._settings, self._name(key))
+
+    def _load(self, key: str) -> Any:
+        data = cache.load(self._settings, self._name(key))
+        return data.get("value") if data is not None and data.get("key") == key else None
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
 def find(
     profile: str | None,
     credential_source: str | None,
@@ -79,6 +126,7 @@ def find(
     profiles: Mapping[str, Any],
     ctx: Context,
     ask: Callable[[str], str],
+    chain_cache: ChainCache | None = None,
 ) -> Source:
     """The credentials that call STS: a profile (None: botocore's default chain), a
     role profile's credential_source, or the keys of a profile that is its own source."""
@@ -115,6 +163,8 @@ def find(
             ctx.source_label = f"AWS profile {session.profile!r}{origin}"
         ctx.source_profile = session.profile
         _ask_through(session, ask, ctx.source_label)  # a source role's MFA code
+        if chain_cache is not None:
+            _cache_chain(session, chain_cache)
         found = session.get_credentials()
     if found is None:
         raise no_credentials(ctx)
@@ -131,6 +181,12 @@ def no_credentials(ctx: Context) -> UsageError:
         "`aws configure --profile NAME` (or `aws configure sso`) and pass --profile NAME "
         "or set source_profile"
     )
+
+
+def _cache_chain(session: Any, chain_cache: ChainCache) -> None:
+    provider = session.get_component("credential_provider").get_provider("assume-role")
+    if provider is not None and hasattr(provider, "cache"):
+        provider.cache = chain_cache
 
 
 def _ask_through(session: Any, ask: Callable[[str], str], label: str) -> None:

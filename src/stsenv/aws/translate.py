@@ -73,7 +73,7 @@ def translate(e: Exception, ctx: Context) -> StsenvError:
         )
     if isinstance(e, bx.SSOError | bx.TokenRetrievalError | bx.SSOTokenLoadError):
         sso = aws_profiles.sso_profile(ctx.source_profile, ctx.profiles)
-        login = f"aws sso login --profile {sso}" if sso else "aws sso login"
+        login = f"stsenv login --profile {sso}" if sso else "stsenv login"
         return AwsDenied(
             f"the SSO session for {label} is missing or expired: run `{login}` and retry"
         )
@@ -115,7 +115,7 @@ def _translate_client_error(e: bx.ClientError, ctx: Context) -> StsenvError:
     if code in _EXPIRED:
         return AwsDenied(
             f"the source credentials of {label} have expired: renew them "
-            "(new keys or session token, `aws sso login`) and retry"
+            "(new keys or session token, `stsenv login`) and retry"
         )
     if code in _INVALID:
         return AwsDenied(
