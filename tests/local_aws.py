@@ -13,6 +13,13 @@ The world (account 123456789012):
   role s3ExternalRole              S3 full access, trust requires ExternalId prjZ-external
   profile s3full   role_arn of s3FullforAssumeRole + source_profile taro-prjZ
   stsenv alias s3Full -> role_name s3FullforAssumeRole, source_profile taro-prjZ
+  roles AdministratorAccess (anything) and ReadOnlyAccess (S3 read), trusted by user admin:
+        what the local IAM Identity Center (tests/fixtures/identity_center.py) hands out for
+        the permission sets of the same names
+
+    python tests/local_aws.py serve --sso --env-file FILE   # also a local IAM Identity
+        Center: its endpoints in FILE, its SSO profiles (dev-admin, dev-read, legacy-admin,
+        [sso-session corp]) added to the world's AWS config
 """
 
 from __future__ import annotations
@@ -40,6 +47,8 @@ SERVICE_ROLE_PATH = "/service-role/"
 EXTERNAL_ROLE = "s3ExternalRole"
 EXTERNAL_ID = "prjZ-external"
 SOURCE_PROFILE = "taro-prjZ"
+# Permission sets of the local IAM Identity Center: moto roles of the same names.
+SSO_ROLES: dict[str, Any] = {"AdministratorAccess": "*", "ReadOnlyAccess": ["s3:Get*", "s3:List*"]}
 
 
 def _arn(kind: str, name: str, path: str = "/") -> str:
@@ -171,15 +180,19 @@ class LocalAws:
 
         # moto matches trust principals literally: name the users as well as the account root.
         principals = [f"arn:aws:iam::{ACCOUNT}:root", _arn("user", "taro"), _arn("user", "hanako")]
-        roles = [
+        roles: list[tuple[str, str, Any, str | None]] = [
             (ROLE, "/", "s3:*", None),
             (SERVICE_ROLE, SERVICE_ROLE_PATH, "s3:Get*", None),
             (EXTERNAL_ROLE, "/", "s3:*", EXTERNAL_ID),
         ]
+        roles += [(name, "/", action, None) for name, action in SSO_ROLES.items()]
         for name, path, action, external_id in roles:
             trust: dict[str, Any] = {
                 "Effect": "Allow",
-                "Principal": {"AWS": principals},
+                # The SSO roles are assumed by the Identity Center stand-in as user admin.
+                "Principal": {
+                    "AWS": [*principals, _arn("user", "admin")] if name in SSO_ROLES else principals
+                },
                 "Action": "sts:AssumeRole",
             }
             if external_id:
@@ -237,20 +250,42 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--env-file", required=True, type=Path)
     serve.add_argument("--dir", type=Path, help="where to keep the world's files")
     serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--sso", action="store_true", help="also start a local IAM Identity Center (SSO)"
+    )
+    serve.add_argument(
+        "--sso-auto-approve",
+        action="store_true",
+        help="approve every sign-in at once (for walkthroughs without a second terminal)",
+    )
     args = parser.parse_args(argv)
 
     workdir = args.dir or args.env_file.resolve().parent / "local-aws"
     world = LocalAws(workdir, args.port)
+    center: Any = None
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         world.start()
-        lines = [f"export {k}={shlex.quote(v)}\n" for k, v in world.env.items()]
+        env = dict(world.env)
+        if args.sso:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ for fixtures
+            from fixtures.identity_center import IdentityCenter, write_sso_config
+
+            center = IdentityCenter(world)
+            center.auto_approve = args.sso_auto_approve
+            center.start()
+            write_sso_config(world.config_file, append=True)
+            env.update(center.env)
+        lines = [f"export {k}={shlex.quote(v)}\n" for k, v in env.items()]
         _write_private(args.env_file, "".join(lines))
-        print(f"local AWS on {world.endpoint}; environment in {args.env_file}", flush=True)
+        sso = f", IAM Identity Center on {center.endpoint}" if center else ""
+        print(f"local AWS on {world.endpoint}{sso}; environment in {args.env_file}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             assert world.process is not None
             world.process.wait()
     finally:
+        if center is not None:
+            center.stop()
         world.stop()
     return 0
 

@@ -1,0 +1,522 @@
+"""IAM Identity Center (SSO): sign in with the OAuth 2.0 device authorization grant (RFC 8628),
+sign out, role credentials of a sign-in, and the listing of every account and role it may use.
+
+botocore is the client (its sso / sso-oidc clients, SSOTokenLoader, SSOTokenProvider for the
+refresh); stsenv adds the device-grant loop the AWS CLI v2 has and botocore does not, and
+writes the token where and as the AWS CLI v2 writes it, so one sign-in serves both tools.
+The stdlib-only half (which sign-in, the token path, the cached listing) is sso_listing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime, timezone
+from typing import Any
+
+import botocore.session
+from botocore import UNSIGNED
+from botocore import exceptions as bx
+from botocore.config import Config
+from botocore.tokens import SSOTokenProvider
+from botocore.utils import JSONFileCache, SSOTokenLoader, parse_timestamp
+
+from stsenv.aws import cache
+from stsenv.aws.sso_listing import (
+    Assignment,
+    SignIn,
+    find_sign_in,
+    forget_assignments,
+    load_cached_assignments,
+    store_assignments,
+    token_dir,
+)
+from stsenv.errors import (
+    AwsDenied,
+    AwsUnreachable,
+    EnvironmentProblem,
+    SignInNeeded,
+    StsenvError,
+    UsageError,
+)
+from stsenv.model import Credentials, RoleSession
+from stsenv.settings import Settings
+
+__all__ = [
+    "Assignment",
+    "SignIn",
+    "find_sign_in",
+    "forget_assignments",
+    "list_assignments",
+    "load_cached_assignments",
+    "login",
+    "logout",
+    "role_credentials",
+]
+
+CLIENT_NAME = "stsenv"
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+DEFAULT_INTERVAL = 5  # RFC 8628 3.2: when the server names no interval
+SLOW_DOWN_DELAY = 5  # RFC 8628 3.5: slow_down adds 5 s to this and every later poll
+DEFAULT_DEVICE_CODE_LIFE = 600
+REGISTRATION_WINDOW = 15 * 60  # a registration this close to its expiry is not reused (as CLI)
+# At most this many portal requests in flight while listing. AWS publishes no rate for the
+# portal API; 8 keeps a 1,000-account listing to seconds, and throttling answers (429
+# TooManyRequestsException) are retried by botocore's standard mode with backoff.
+LIST_WORKERS = 8
+CONNECT_TIMEOUT = 3
+READ_TIMEOUT = 4
+_ISO = "%Y-%m-%dT%H:%M:%SZ"  # how the AWS CLI v2 writes expiresAt (tokens._sso_json_dumps)
+
+
+# --- botocore's pieces -----------------------------------------------------------------------
+
+
+def _session(sign_in: SignIn) -> Any:
+    """A botocore session for the sign-in's profile (its endpoint settings apply), else for
+    the default one; a missing AWS_PROFILE must not stop a sign-in that needs no profile."""
+    try:
+        session = botocore.session.Session(profile=sign_in.profile)
+        session.get_scoped_config()
+    except bx.ProfileNotFound:
+        if sign_in.profile is not None:
+            raise UsageError(f"there is no profile {sign_in.profile!r} in the AWS config") from None
+        session = botocore.session.Session(profile="default")
+    except bx.ConfigParseError:
+        raise UsageError("the AWS config file cannot be parsed; fix its syntax") from None
+    return session
+
+
+def _client(session: Any, service: str, sign_in: SignIn, attempts: int) -> Any:
+    config = Config(
+        signature_version=UNSIGNED,  # bearer tokens and client secrets, no SigV4
+        region_name=sign_in.region,
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        retries={"mode": "standard", "total_max_attempts": attempts},
+        max_pool_connections=LIST_WORKERS + 2,
+    )
+    return session.create_client(service, config=config)
+
+
+def _dumps(value: object) -> str:
+    """What botocore.tokens._sso_json_dumps writes: datetimes as 2026-12-01T21:00:00Z."""
+
+    def default(obj: object) -> object:
+        if isinstance(obj, datetime):
+            return obj.astimezone(timezone.utc).strftime(_ISO)
+        raise TypeError(type(obj).__name__)
+
+    return json.dumps(value, default=default)
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime(_ISO)
+
+
+# botocore is untyped: mypy sees SSOTokenProvider as Any.
+class _SignInTokenProvider(SSOTokenProvider):  # type: ignore[misc]
+    """botocore's own token loading and refresh (with the refresh token when the access token
+    is within 15 min of its end), for a sign-in rather than for a profile: an sso-session
+    reached by `--sso-session` or ACCOUNT/ROLE has no profile that names it."""
+
+    def __init__(self, session: Any, sign_in: SignIn) -> None:
+        super().__init__(session, cache=JSONFileCache(token_dir(), dumps_func=_dumps),
+                         profile_name=sign_in.profile or "default")  # fmt: skip
+        self._sign_in = sign_in
+
+    def _load_sso_config(self) -> dict[str, str]:
+        return {
+            "session_name": str(self._sign_in.session_name),
+            "sso_region": self._sign_in.region,
+            "sso_start_url": self._sign_in.start_url,
+        }
+
+
+def _access_token(session: Any, sign_in: SignIn) -> str:
+    """The sign-in's access token, refreshed if it must be and can be; else one line saying
+    to sign in."""
+    again = f"run `{sign_in.login_hint}`"
+    try:
+        if sign_in.session_name is not None:
+            token = _SignInTokenProvider(session, sign_in).load_token().get_frozen_token()
+            return str(token.token)
+        # Legacy profiles have no refresh, in botocore as in the AWS CLI.
+        loaded = SSOTokenLoader(cache=JSONFileCache(token_dir()))(sign_in.start_url)
+        if parse_timestamp(loaded["expiresAt"]).timestamp() <= time.time():
+            raise SignInNeeded(f"the IAM Identity Center sign-in to {sign_in.label} has "
+                               f"expired: {again}", sign_in)  # fmt: skip
+        return str(loaded["accessToken"])
+    except bx.SSOTokenLoadError:
+        raise SignInNeeded(f"not signed in to IAM Identity Center ({sign_in.label}): "
+                           f"{again}", sign_in) from None  # fmt: skip
+    except bx.TokenRetrievalError:
+        raise SignInNeeded(f"the IAM Identity Center sign-in to {sign_in.label} has expired "
+                           f"and could not be refreshed: {again}", sign_in) from None  # fmt: skip
+    except (ValueError, TypeError, KeyError):
+        raise SignInNeeded(f"the IAM Identity Center token file {sign_in.token_path} is not "
+                           f"usable: {again}", sign_in) from None  # fmt: skip
+    except bx.BotoCoreError as e:  # the refresh could not reach SSO-OIDC
+        raise _unreachable(e, sign_in) from None
+
+
+def _unreachable(error: Exception, sign_in: SignIn) -> AwsUnreachable:
+    if isinstance(error, (bx.ConnectTimeoutError, bx.ReadTimeoutError)):
+        what = "did not answer in time"
+    elif isinstance(error, bx.EndpointConnectionError):
+        what = "could not be reached"
+    elif isinstance(error, (bx.ResponseParserError, bx.PaginationError)):
+        what = "answered something that is not its API"
+    else:
+        what = f"failed ({type(error).__name__})"
+    return AwsUnreachable(f"IAM Identity Center in {sign_in.region} {what}; check the network "
+                          "and try again")  # fmt: skip
+
+
+def _not_api(sign_in: SignIn) -> AwsUnreachable:
+    return AwsUnreachable(f"IAM Identity Center in {sign_in.region} answered something that is "
+                          "not its API; try again later")  # fmt: skip
+
+
+def _portal_error(error: bx.ClientError, sign_in: SignIn, what: str) -> StsenvError:
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    if code == "UnauthorizedException":
+        return SignInNeeded(f"the IAM Identity Center sign-in to {sign_in.label} has expired "
+                            f"or was revoked: run `{sign_in.login_hint}`", sign_in)  # fmt: skip
+    if code in ("ForbiddenException", "ResourceNotFoundException", "AccessDeniedException"):
+        return AwsDenied(f"the sign-in to {sign_in.label} has no access to {what} "
+                         "(`stsenv roles --sso` lists what it has)")  # fmt: skip
+    if (
+        code in ("TooManyRequestsException", "ThrottlingException")
+        or status >= 500
+        or code.isdigit()
+    ):
+        return AwsUnreachable(f"IAM Identity Center in {sign_in.region} did not serve {what} "
+                              f"({code or status}); try again later")  # fmt: skip
+    return AwsDenied(f"IAM Identity Center refused {what} ({code})")
+
+
+def _oidc_error(error: bx.ClientError, sign_in: SignIn) -> StsenvError:
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    if code in ("InternalServerException", "SlowDownException") or status >= 500 or code.isdigit():
+        return AwsUnreachable(f"IAM Identity Center in {sign_in.region} failed to sign in "
+                              f"({code or status}); try again later")  # fmt: skip
+    return AwsDenied(f"IAM Identity Center refused the sign-in to {sign_in.label} ({code})")
+
+
+# --- sign in, sign out -----------------------------------------------------------------------
+
+
+def login(
+    sign_in: SignIn,
+    *,
+    open_browser: bool,
+    notify: Callable[[str], None],
+    now: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Sign in with the device authorization grant and write the token where the AWS CLI v2
+    and botocore read it (sign_in.token_path). `notify` shows the user the address and code
+    (the caller prints it on stderr); the browser is opened on it unless not `open_browser`.
+    Ctrl-C while waiting leaves no token file behind (it is written once, atomically)."""
+    session = _session(sign_in)
+    oidc = _client(session, "sso-oidc", sign_in, attempts=3)
+    try:
+        registration = _registration(oidc, sign_in, now)
+        try:
+            auth = _start(oidc, sign_in, registration)
+        except oidc.exceptions.InvalidClientException:
+            registration = _registration(oidc, sign_in, now, reuse=False)  # it was revoked
+            auth = _start(oidc, sign_in, registration)
+        device_code, user_code = str(auth["deviceCode"]), str(auth["userCode"])
+        url = str(auth.get("verificationUriComplete") or auth["verificationUri"])
+        interval = int(auth.get("interval") or DEFAULT_INTERVAL)
+        deadline = now() + int(auth.get("expiresIn") or DEFAULT_DEVICE_CODE_LIFE)
+    except bx.ClientError as e:
+        raise _oidc_error(e, sign_in) from None
+    except bx.BotoCoreError as e:
+        raise _unreachable(e, sign_in) from None
+    except (KeyError, TypeError, ValueError):
+        raise _not_api(sign_in) from None
+
+    notify(f"to sign in to {sign_in.start_url}, open {url} and confirm the code {user_code}")
+    if open_browser and not _open(url):
+        notify("no browser could be opened here: open that address on any device")
+
+    expired = AwsDenied(f"the sign-in code {user_code} expired before it was confirmed: run "
+                        f"`{sign_in.login_hint}` again")  # fmt: skip
+    while True:
+        try:
+            answer = oidc.create_token(
+                grantType=DEVICE_GRANT,
+                clientId=registration["clientId"],
+                clientSecret=registration["clientSecret"],
+                deviceCode=device_code,
+            )
+            token = {
+                "startUrl": sign_in.start_url,
+                "region": sign_in.region,
+                "accessToken": str(answer["accessToken"]),
+                "expiresAt": _iso(now() + int(answer["expiresIn"])),
+                "clientId": registration["clientId"],
+                "clientSecret": registration["clientSecret"],
+                "registrationExpiresAt": registration["expiresAt"],
+            }
+            if answer.get("refreshToken"):
+                token["refreshToken"] = str(answer["refreshToken"])
+            break
+        except oidc.exceptions.AuthorizationPendingException:
+            pass
+        except oidc.exceptions.SlowDownException:
+            interval += SLOW_DOWN_DELAY
+        except oidc.exceptions.ExpiredTokenException:
+            raise expired from None
+        except oidc.exceptions.AccessDeniedException:
+            raise AwsDenied(f"the sign-in to {sign_in.label} was denied in the browser") from None
+        except bx.ClientError as e:
+            raise _oidc_error(e, sign_in) from None
+        except bx.BotoCoreError as e:
+            raise _unreachable(e, sign_in) from None
+        except (KeyError, TypeError, ValueError):
+            raise _not_api(sign_in) from None
+        if now() + interval > deadline:
+            raise expired
+        sleep(interval)
+    _write_private(token_dir(), sign_in.key + ".json", token)
+
+
+def _start(oidc: Any, sign_in: SignIn, registration: dict[str, str]) -> dict[str, Any]:
+    return dict(
+        oidc.start_device_authorization(
+            clientId=registration["clientId"],
+            clientSecret=registration["clientSecret"],
+            startUrl=sign_in.start_url,
+        )
+    )
+
+
+def _registration_name(sign_in: SignIn) -> str:
+    """stsenv's client registration file, next to the tokens, named and shaped as the AWS CLI
+    v2 names and shapes its own (BaseSSOTokenFetcher._registration_cache_key), but with
+    tool "stsenv": the two tools never reuse each other's registration."""
+    args = {"tool": CLIENT_NAME, "startUrl": sign_in.start_url, "region": sign_in.region,
+            "scopes": list(sign_in.scopes), "session_name": sign_in.session_name}  # fmt: skip
+    digest = hashlib.sha1(json.dumps(args, sort_keys=True).encode("utf-8")).hexdigest()  # noqa: S324
+    return digest + ".json"
+
+
+def _registration(
+    oidc: Any, sign_in: SignIn, now: Callable[[], float], reuse: bool = True
+) -> dict[str, str]:
+    """A client registration with 15 min of life left: the kept one, else a new one (kept)."""
+    name = _registration_name(sign_in)
+    if reuse:
+        try:
+            with open(os.path.join(token_dir(), name), encoding="utf-8") as f:
+                kept = json.load(f)
+            if (
+                isinstance(kept, dict)
+                and all(isinstance(kept.get(k), str) for k in ("clientId", "clientSecret"))
+                and parse_timestamp(kept["expiresAt"]).timestamp() > now() + REGISTRATION_WINDOW
+            ):
+                return {k: kept[k] for k in ("clientId", "clientSecret", "expiresAt")}
+        except (OSError, ValueError, TypeError, KeyError):
+            pass
+    answer = oidc.register_client(
+        clientName=CLIENT_NAME, clientType="public", scopes=list(sign_in.scopes)
+    )
+    registration = {
+        "clientId": str(answer["clientId"]),
+        "clientSecret": str(answer["clientSecret"]),
+        "expiresAt": _iso(int(answer["clientSecretExpiresAt"])),
+    }
+    _write_private(token_dir(), name, {**registration, "scopes": list(sign_in.scopes)})
+    return registration
+
+
+def _write_private(directory: str, name: str, data: dict[str, Any]) -> None:
+    """0600, atomically (temp file in the same dir + os.replace); the dir made 0700 if new."""
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        cache._write_atomically(directory, name, data)
+    except OSError as e:
+        raise EnvironmentProblem(f"cannot write the IAM Identity Center token in {directory} "
+                                 f"({e.strerror})") from None  # fmt: skip
+
+
+def _open(url: str) -> bool:
+    """A graphical browser on `url`, if this machine has one; never a text browser that
+    would take over the terminal."""
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        return False
+    import webbrowser
+
+    try:
+        return bool(webbrowser.open_new_tab(url))
+    except Exception:  # webbrowser.Error, or a broken browser command
+        return False
+
+
+def logout(sign_in: SignIn) -> None:
+    """Sign out: the portal's Logout with the access token (an already invalid one is fine),
+    then the token file is removed. The caller forgets the role credentials of the sign-in
+    (and the listing, with forget_assignments). If the portal cannot be reached the file is
+    still removed, and AwsUnreachable says so."""
+    try:
+        with open(sign_in.token_path, encoding="utf-8") as f:
+            access_token = json.load(f).get("accessToken")
+    except (OSError, ValueError, AttributeError):
+        access_token = None
+    problem = None
+    if isinstance(access_token, str) and access_token:
+        try:
+            sso = _client(_session(sign_in), "sso", sign_in, attempts=2)
+            sso.logout(accessToken=access_token)
+        except bx.ClientError:
+            pass  # expired, revoked or unknown: signed out already
+        except bx.BotoCoreError as e:
+            problem = _unreachable(e, sign_in)
+    try:  # noqa: SIM105
+        os.unlink(sign_in.token_path)
+    except FileNotFoundError:
+        pass
+    if problem is not None:
+        raise AwsUnreachable(f"signed out here (the token is removed), but {problem.message}")
+
+
+# --- role credentials ------------------------------------------------------------------------
+
+
+def _partition(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    return "aws-us-gov" if region.startswith("us-gov-") else "aws"
+
+
+def role_credentials(
+    sign_in: SignIn,
+    account_id: str,
+    role_name: str,
+    display_name: str,
+    region: str | None,
+    now: int,
+) -> RoleSession:
+    """GetRoleCredentials of `role_name` (a permission set) in `account_id` with the sign-in's
+    token. The ARNs are the best known without another call: role_arn names the permission
+    set (the real role is AWSReservedSSO_<set>_<hash> under /aws-reserved/sso.amazonaws.com/),
+    assumed_role_arn is arn:…:sts::ACCOUNT:assumed-role/<set>/<sso-session name or "sso">:
+    right for account and role, which is what `status` shows."""
+    session = _session(sign_in)
+    token = _access_token(session, sign_in)
+    what = f"role {role_name} of account {account_id}"
+    try:
+        sso = _client(session, "sso", sign_in, attempts=3)
+        answer = sso.get_role_credentials(
+            accessToken=token, accountId=account_id, roleName=role_name
+        )
+        given = answer["roleCredentials"]
+        credentials = Credentials(
+            access_key_id=_text(given["accessKeyId"]),
+            secret_access_key=_text(given["secretAccessKey"]),
+            session_token=_text(given["sessionToken"]),
+            expiration=int(given["expiration"]) // 1000,  # epoch milliseconds
+        )
+    except bx.ParamValidationError:
+        raise UsageError(f"{what} is not a valid account id and role name") from None
+    except bx.ClientError as e:
+        raise _portal_error(e, sign_in, what) from None
+    except bx.BotoCoreError as e:
+        raise _unreachable(e, sign_in) from None
+    except (KeyError, TypeError, ValueError):
+        raise _not_api(sign_in) from None
+    if credentials.expiration <= now:
+        raise _not_api(sign_in)
+    partition = _partition(region or sign_in.region)
+    return RoleSession(
+        display_name=display_name,
+        role_arn=f"arn:{partition}:iam::{account_id}:role/{role_name}",
+        assumed_role_arn=f"arn:{partition}:sts::{account_id}:assumed-role/{role_name}/"
+        f"{sign_in.session_name or 'sso'}",
+        credentials=credentials,
+        region=region,
+        duration=credentials.expiration - now,
+    )
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError("not a credential")
+    return value
+
+
+# --- the listing -----------------------------------------------------------------------------
+
+
+def list_assignments(
+    sign_in: SignIn, settings: Settings, refresh: bool, now: int
+) -> list[Assignment]:
+    """Every account and role the sign-in may use (every page), sorted by account name then
+    role; cached for an hour (load_cached_assignments reads it without botocore) unless
+    `refresh`. The roles of the accounts are listed LIST_WORKERS at a time, while the pages of
+    accounts are still coming (so at most LIST_WORKERS + 1 requests are in flight)."""
+    if not refresh:
+        cached = load_cached_assignments(sign_in, settings, now)
+        if cached is not None:
+            return cached
+    session = _session(sign_in)
+    token = _access_token(session, sign_in)
+    try:
+        sso = _client(session, "sso", sign_in, attempts=5)
+
+        failed = threading.Event()
+
+        def roles_of(account_id: str) -> list[str]:
+            try:
+                pages = sso.get_paginator("list_account_roles").paginate(
+                    accessToken=token, accountId=account_id, PaginationConfig={"PageSize": 100}
+                )
+                return [str(r["roleName"]) for page in pages for r in page.get("roleList", [])]
+            except BaseException:
+                failed.set()
+                raise
+
+        accounts: list[tuple[str, str]] = []
+        futures: list[Future[list[str]]] = []
+        found: list[Assignment] = []
+        with ThreadPoolExecutor(max_workers=LIST_WORKERS) as pool:
+            try:
+                # The roles of each page's accounts are asked for while the next page loads.
+                for page in sso.get_paginator("list_accounts").paginate(
+                    accessToken=token, PaginationConfig={"PageSize": 100}
+                ):
+                    for a in page.get("accountList", []):
+                        account_id = str(a["accountId"])
+                        accounts.append((account_id, str(a.get("accountName") or account_id)))
+                        futures.append(pool.submit(roles_of, account_id))
+                    if failed.is_set():
+                        break  # the failure is raised below, and no more is asked
+                for (account_id, account_name), future in zip(accounts, futures, strict=True):
+                    found += [Assignment(account_id, account_name, r) for r in future.result()]
+            except BaseException:
+                for future in futures:
+                    future.cancel()  # the first failure ends the listing: no more calls
+                raise
+    except bx.ClientError as e:
+        raise _portal_error(e, sign_in, "the listing of accounts and roles") from None
+    except bx.BotoCoreError as e:
+        raise _unreachable(e, sign_in) from None
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise _not_api(sign_in) from None
+    found.sort(key=lambda a: (a.account_name.lower(), a.account_id, a.role_name))
+    store_assignments(sign_in, settings, found, now)
+    return found
