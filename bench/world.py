@@ -24,9 +24,10 @@ SOURCE_PROFILE = "taro-prjZ"
 class LocalSts:
     """tests/local_aws.py `serve` as a child process group of ours (moto on 127.0.0.1)."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, extra_args: list[str] | None = None) -> None:
         self.workdir = workdir
         self.env_file = workdir / "local-aws.env"
+        self.extra_args = extra_args or []  # e.g. --sso: the local IAM Identity Center too
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> dict[str, str]:
@@ -41,6 +42,7 @@ class LocalSts:
                 str(self.env_file),
                 "--dir",
                 str(self.workdir / "local-aws"),
+                *self.extra_args,
             ],
             stdin=subprocess.DEVNULL,
             stdout=log,

@@ -87,22 +87,22 @@ AWS_DECIDES_DURATION = ("sso profile", "web identity profile", "credential_proce
 def _profile_entry(name: str, profile: Mapping[str, object]) -> RoleEntry | None:
     """What `stsenv use NAME` would get from this AWS profile, or None for a profile of
     settings only."""
-    from stsenv.aws import targets
+    from stsenv.aws import kinds
 
-    kind = targets.profile_kind(profile)
+    kind = kinds.profile_kind(profile)
     duration = _duration(profile.get("duration_seconds"))
-    if kind == targets.ROLE:
+    if kind == kinds.ROLE:
         source = profile.get("source_profile") or (
             f"credential_source {profile.get('credential_source')}"
             if profile.get("credential_source") else "none")  # fmt: skip
         return RoleEntry(name, "profile", str(profile["role_arn"]), str(source), duration)
-    if kind == targets.SSO:
+    if kind == kinds.SSO:
         sign_in = profile.get("sso_session") or profile.get("sso_start_url")
         role = f"{profile.get('sso_account_id')}/{profile.get('sso_role_name')}"
         return RoleEntry(name, "sso profile", role, f"IAM Identity Center {sign_in}", None)
-    if kind == targets.KEYS:
+    if kind == kinds.KEYS:
         return RoleEntry(name, "keys profile", "sts:GetSessionToken", "its own keys", duration)
-    if kind == targets.BOTOCORE:
+    if kind == kinds.BOTOCORE:
         what = "web identity" if "role_arn" in profile else "credential_process"
         role = str(profile.get("role_arn") or "its credentials")
         return RoleEntry(name, f"{what} profile", role, what, None)
@@ -205,7 +205,7 @@ def role_targets(environ: Mapping[str, str], settings: Settings) -> list[tuple[s
             targets[name] = f"alias: {alias.role_arn or alias.role_name}"
     except StsenvError:
         pass  # `stsenv doctor` says what is wrong with the file; TAB only offers less
-    from stsenv.aws.targets import profile_kind
+    from stsenv.aws.kinds import profile_kind
 
     for name, profile in aws_profile_sections(environ).items():
         kind = profile_kind(profile)

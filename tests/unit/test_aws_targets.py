@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from stsenv.aws import targets
+from stsenv.aws import kinds
 from stsenv.aws.targets import plan
 from stsenv.config import RoleAlias
 from stsenv.errors import UsageError
@@ -100,11 +100,11 @@ def test_a_profile_name_never_falls_through_to_a_role_name() -> None:
 @pytest.mark.parametrize(
     ("name", "kind", "account", "role"),
     [
-        ("dev-admin", targets.SSO, "111122223333", "AdministratorAccess"),
-        ("legacy", targets.SSO, "111122223333", "ReadOnly"),
-        ("keys", targets.KEYS, None, "keys"),
-        ("proc", targets.BOTOCORE, None, "proc"),
-        ("web", targets.BOTOCORE, None, "s3FullforAssumeRole"),
+        ("dev-admin", kinds.SSO, "111122223333", "AdministratorAccess"),
+        ("legacy", kinds.SSO, "111122223333", "ReadOnly"),
+        ("keys", kinds.KEYS, None, "keys"),
+        ("proc", kinds.BOTOCORE, None, "proc"),
+        ("web", kinds.BOTOCORE, None, "s3FullforAssumeRole"),
     ],
 )
 def test_every_profile_kind_is_a_target(
@@ -137,12 +137,12 @@ def test_profile_option_is_refused_for_a_profile_that_is_not_a_role() -> None:
 def test_account_slash_role(target: str, account: str) -> None:
     p = plan(UseRequest(target), ALIASES, PROFILES)
     assert (p.kind, p.account, p.role_name, p.display_name, p.profile) == (
-        targets.SSO, account, target.split("/")[1], target, None)  # fmt: skip
+        kinds.SSO, account, target.split("/")[1], target, None)  # fmt: skip
 
 
 def test_an_alias_or_profile_named_like_account_slash_role_wins() -> None:
     profiles = {**PROFILES, "prod/ReadOnly": {"role_arn": ARN, "source_profile": "taro"}}
-    assert plan(UseRequest("prod/ReadOnly"), ALIASES, profiles).kind == targets.ROLE
+    assert plan(UseRequest("prod/ReadOnly"), ALIASES, profiles).kind == kinds.ROLE
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,11 @@ from typing import Any
 
 from botocore import exceptions as bx
 
-from stsenv.aws import cache, direct, mfa, source, targets
+from stsenv.aws import cache, direct, kinds, mfa, source, targets
 from stsenv.aws import profiles as aws_profiles
 from stsenv.aws.answers import assumed_role_arn, credentials_from
 from stsenv.aws.source import ChainCache, Context, Source, client
-from stsenv.aws.translate import BOTOCORE_ERRORS, NOT_AWS, code_of, translate
+from stsenv.aws.translate import BOTOCORE_ERRORS, NOT_AWS, code_of, endpoint_error, translate
 from stsenv.config import RoleAlias
 from stsenv.errors import AwsUnreachable, StsenvError, UsageError
 from stsenv.limits import (
@@ -49,6 +49,12 @@ def assume_role(
             # botocore's parser meets well-formed XML that is not AWS's (a captive portal's
             # HTML page) with a KeyError; every other index here is into an AWS answer too.
             raise AwsUnreachable(NOT_AWS) from None
+        except ValueError as e:
+            # botocore checks an endpoint URL only when it makes a client, with a ValueError.
+            found = endpoint_error(e, env, ctx)
+            if found is None:
+                raise
+            raise found from None
 
 
 def _assume(
@@ -64,11 +70,11 @@ def _assume(
     ctx.known_names = targets.known_names(aliases, profiles)
     plan = targets.plan(request, aliases, profiles)
     ctx.role_name, ctx.role_arn = plan.role_name, plan.role_arn
-    if plan.kind == targets.SSO:
+    if plan.kind == kinds.SSO:
         return _sso(plan, env, settings, now)
-    if plan.kind == targets.KEYS:
+    if plan.kind == kinds.KEYS:
         return direct.session_token(plan, profiles, ctx, ask, now)
-    if plan.kind == targets.BOTOCORE:
+    if plan.kind == kinds.BOTOCORE:
         return direct.from_provider(plan, profiles, ctx, ask, now)
 
     duration = parse_duration(request.duration or plan.duration or str(DEFAULT_DURATION))

@@ -12,15 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from stsenv.aws.kinds import BOTOCORE, KEYS, ROLE, SSO, profile_kind
 from stsenv.config import RoleAlias
 from stsenv.errors import UsageError
 from stsenv.limits import ROLE_ARN, ROLE_NAME, role_name_of
 from stsenv.model import UseRequest
 
-ROLE = "role"  # sts:AssumeRole from a source (alias, role profile, ARN, role name)
-SSO = "sso"  # GetRoleCredentials of an IAM Identity Center sign-in (profile or ACCOUNT/ROLE)
-KEYS = "keys"  # a profile of long-term keys: sts:GetSessionToken, never the keys themselves
-BOTOCORE = "botocore"  # credential_process or web identity: botocore's own provider runs it
 _ACCOUNT_ID_LENGTH = 12
 
 
@@ -92,20 +89,6 @@ def plan(
 
 def is_account_id(text: str) -> bool:
     return len(text) == _ACCOUNT_ID_LENGTH and text.isdigit()
-
-
-def profile_kind(profile: Mapping[str, Any]) -> str | None:
-    """ROLE, BOTOCORE, SSO or KEYS: how a profile gives credentials; None when it has none
-    of its own (a profile of settings only)."""
-    if "role_arn" in profile and "web_identity_token_file" not in profile:
-        return ROLE
-    if "role_arn" in profile or profile.get("credential_process"):
-        return BOTOCORE
-    if profile.get("sso_session") or profile.get("sso_start_url"):
-        return SSO
-    if profile.get("aws_access_key_id"):
-        return KEYS
-    return None
 
 
 def _plan_from_profile(request: UseRequest, name: str, profile: Mapping[str, Any]) -> Plan:

@@ -1,0 +1,29 @@
+"""The kinds of target, and how an AWS profile gives credentials: read by the cold path
+(aws/targets.py) and by TAB completion and `roles` (stsenv.catalog), which must not pay for
+botocore or dataclasses. Standard library only, no imports at all."""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+ROLE = "role"  # sts:AssumeRole from a source (alias, role profile, ARN, role name)
+SSO = "sso"  # GetRoleCredentials of an IAM Identity Center sign-in (profile or ACCOUNT/ROLE)
+KEYS = "keys"  # a profile of long-term keys: sts:GetSessionToken, never the keys themselves
+BOTOCORE = "botocore"  # credential_process or web identity: botocore's own provider runs it
+
+
+def profile_kind(profile: Mapping[str, Any]) -> str | None:
+    """ROLE, BOTOCORE, SSO or KEYS: how a profile gives credentials; None when it has none
+    of its own (a profile of settings only)."""
+    if "role_arn" in profile and "web_identity_token_file" not in profile:
+        return ROLE
+    if "role_arn" in profile or profile.get("credential_process"):
+        return BOTOCORE
+    if profile.get("sso_session") or profile.get("sso_start_url"):
+        return SSO
+    if profile.get("aws_access_key_id"):
+        return KEYS
+    return None
