@@ -19,6 +19,7 @@ from types import FrameType
 from typing import TypeVar
 
 from bench import imports, prompt
+from bench import server as exec_server
 from bench.measure import Command, Hyperfine, MeasureError, Stats, peak_rss_kib
 from bench.report import Budget, Table, document, ratio
 from bench.world import (
@@ -709,6 +710,8 @@ def main(argv: list[str] | None = None) -> int:
         bench.verbs()
         bench.memory()
         bench.import_profiles(bench.attempt("a shell with a role active", bench.active_env))
+        print("bench: exec --server", flush=True)
+        served = exec_server.measure(env, sts, runs=plan.slow_runs)
     finally:
         sts.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -734,6 +737,7 @@ def main(argv: list[str] | None = None) -> int:
         f"on {len(os.sched_getaffinity(0))} CPUs (a busy machine widens the ranges)",
     ]
     text = document(header, [budgets, *bench.tables], bench.errors)
+    text += "\n### `exec --server` (bench/server.py)\n\n" + "\n".join(served) + "\n"
     print("\n" + text)
     output.write_text(text, encoding="utf-8")
     print(f"bench: written to {output} and {results}", flush=True)

@@ -17,6 +17,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from stsenv.model import RoleSession
     from stsenv.settings import Settings
 
 
@@ -29,10 +30,16 @@ class CommandFailed(StsenvError):
 
 
 def exec(
-    settings: Settings, target: str, command: list[str] | None, nest: bool, **options: Any
+    settings: Settings,
+    target: str,
+    command: list[str] | None,
+    nest: bool,
+    server: bool = False,
+    **options: Any,
 ) -> int:
     """Replace this process with the command (os.execvpe): its exit status and the signals
-    sent to it are its own."""
+    sent to it are its own. With --server, run it with a credential endpoint instead
+    (aws/server.py) and return its status."""
     from stsenv import aws
 
     if not command:
@@ -49,6 +56,8 @@ def exec(
             f"already inside `stsenv exec` of {outer[:200]}: pass --nest to run "
             f"{role.display_name} inside it, or leave that command first"
         )
+    if server:
+        return _with_server(settings, command, env, role, request, options)
     stamp = activation.stamp_expiry(settings, role.credentials.expiration, now)
     change = for_role(role, stamp, use_args.encode(request))
     for name in change.unsets:
@@ -63,3 +72,31 @@ def exec(
         raise CommandFailed(f"command not found: {command[0][:200]}", 127) from None
     except OSError as e:
         raise CommandFailed(f"cannot run {command[0][:200]}: {e.strerror}", 126) from None
+
+
+def _with_server(
+    settings: Settings,
+    command: list[str],
+    env: dict[str, str],
+    role: RoleSession,
+    request: UseRequest,
+    options: dict[str, Any],
+) -> int:
+    """Renewals assume again (refresh: the role-session cache would hand back what is being
+    served) from the cached MFA session or sign-in, and never ask: the code was asked at
+    most once, above. A code given with --token-code works once, so it is not reused."""
+    from stsenv import aws
+    from stsenv.aws.server import run_with_server
+
+    again = {**options, "token_code": None, "refresh": True}
+
+    def renew() -> RoleSession:
+        return aws.get_session(UseRequest(request.target, **again), env, settings,
+                               int(time.time()), terminal.refuse)  # fmt: skip
+
+    status = run_with_server(command, env, role, renew, profile=request.profile)
+    # Leave as the plain exec does (its process becomes CMD): no interpreter shutdown,
+    # which would cost this verb ~10 ms per run; everything of ours is closed already.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

@@ -1,0 +1,131 @@
+"""`stsenv exec --server`: endpoint latency under 50 concurrent callers, the STS calls they
+cause, and the wall time of `exec --server -- true` against `exec -- true`, both measured
+in this run (DESIGN.md section 3). Run alone: `.venv/bin/python -m bench.server`."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.world import STSENV, LocalSts, base_env
+
+CLIENTS = 50
+REQUESTS = 1000
+WALL_RUNS = 30
+TARGET = "s3full"
+# CMD of the latency run: 50 client processes (threads of one Python process would measure
+# its GIL, not the endpoint), 1,000 GETs in all, each timed, all starting at one instant.
+CLIENT = """
+import http.client, json, os, sys, time
+from urllib.parse import urlsplit
+url = urlsplit(os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"])
+headers = {"Authorization": os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]}
+n, start = int(sys.argv[1]), float(sys.argv[2])
+time.sleep(max(0.0, start - time.time()))
+samples, keys = [], set()
+for _ in range(n):
+    t0 = time.perf_counter()
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    conn.request("GET", url.path, headers=headers)
+    body = conn.getresponse().read()
+    conn.close()
+    samples.append(time.perf_counter() - t0)
+    keys.add(json.loads(body)["AccessKeyId"])
+print(json.dumps({"samples": samples, "keys": sorted(keys)}))
+"""
+# One caller alone, the same GETs one after another: the endpoint's own cost per request.
+ALONE = CLIENT.replace("time.sleep(max(0.0, start - time.time()))", "")
+LOAD = f"""
+import json, subprocess, sys, time
+start = str(time.time() + 3)
+clients = [subprocess.Popen([sys.executable, "-c", {CLIENT!r}, "{REQUESTS // CLIENTS}", start],
+                            stdout=subprocess.PIPE, text=True) for _ in range({CLIENTS})]
+found = [json.loads(c.communicate()[0]) for c in clients]
+print(json.dumps({{"samples": [s for f in found for s in f["samples"]],
+                  "keys": len({{k for f in found for k in f["keys"]}})}}))
+"""
+
+
+
+
+def _quantile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def latency(env: dict[str, str], sts: LocalSts) -> dict[str, float]:
+    before = sts.requests()
+    done = subprocess.run([str(STSENV), "exec", "--server", TARGET, "--", sys.executable, "-c",
+                           LOAD], env=env, capture_output=True, text=True, timeout=300,
+                          check=True)  # fmt: skip
+    found = json.loads(done.stdout)
+    samples = found["samples"]
+    alone = subprocess.run([str(STSENV), "exec", "--server", TARGET, "--", sys.executable, "-c",
+                            ALONE, str(REQUESTS), "0"], env=env, capture_output=True, text=True,
+                           timeout=300, check=True)  # fmt: skip
+    single = json.loads(alone.stdout)["samples"]
+    return {"alone_p50_ms": statistics.median(single) * 1e3,
+            "alone_p99_ms": _quantile(single, 0.99) * 1e3,
+            "p50_ms": statistics.median(samples) * 1e3, "p99_ms": _quantile(samples, 0.99) * 1e3,
+            "requests": len(samples), "distinct_keys": found["keys"],
+            "sts_calls": sts.requests() - before - 1}  # fmt: skip
+
+
+def wall(env: dict[str, str], runs: int = WALL_RUNS) -> dict[str, float]:
+    """Interleaved runs of both, medians; the cache is warm (first runs discarded)."""
+    plain = [str(STSENV), "exec", TARGET, "--", "true"]
+    served = [str(STSENV), "exec", "--server", TARGET, "--", "true"]
+    times: dict[str, list[float]] = {"exec": [], "exec --server": []}
+    for argv in (plain, served):
+        subprocess.run(argv, env=env, check=True)
+    for _ in range(runs):
+        for label, argv in (("exec", plain), ("exec --server", served)):
+            t0 = time.perf_counter()
+            subprocess.run(argv, env=env, check=True, stdin=subprocess.DEVNULL)
+            times[label].append(time.perf_counter() - t0)
+    a, b = statistics.median(times["exec"]), statistics.median(times["exec --server"])
+    return {"exec_ms": a * 1e3, "server_ms": b * 1e3, "ratio": b / a}
+
+
+def measure(env: dict[str, str], sts: LocalSts, *, runs: int = WALL_RUNS) -> list[str]:
+    """The lines bench/main.py adds to its report (or prints when run alone)."""
+    try:
+        first = latency(env, sts)  # also warms the cache for the wall-time runs
+        times = wall(env, runs)
+    except (subprocess.SubprocessError, OSError, ValueError, KeyError) as e:
+        return [f"- `exec --server`: NOT MEASURED: {e}"]
+    p99_met = "met" if first["p99_ms"] <= 5 else "MISSED"
+    ratio_met = "met" if times["ratio"] <= 1.3 else "MISSED"
+    return [
+        f"- `exec --server` endpoint, {CLIENTS} concurrent callers, {first['requests']:.0f} "
+        f"requests: p50 {first['p50_ms']:.2f} ms, p99 {first['p99_ms']:.2f} ms (budget <= 5 ms: "
+        f"{p99_met}); {first['distinct_keys']:.0f} credential served; STS requests during the "
+        f"run {first['sts_calls']:.0f} (no renewal was due); one caller alone, {REQUESTS} GETs "
+        f"in a row: p50 {first['alone_p50_ms']:.2f} ms, p99 {first['alone_p99_ms']:.2f} ms",
+        f"- `stsenv exec --server {TARGET} -- true` {times['server_ms']:.1f} ms vs `stsenv exec "
+        f"{TARGET} -- true` {times['exec_ms']:.1f} ms = {times['ratio']:.2f}x (budget <= 1.3x: "
+        f"{ratio_met}; medians of {runs} interleaved runs, cache warm)",
+    ]
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="stsenv-bench-server-") as work:
+        root = Path(work)
+        sts = LocalSts(root)
+        try:
+            home = root / "home"
+            home.mkdir()
+            env = base_env(home, sts.start())
+            print("\n".join(measure(env, sts)))
+        finally:
+            sts.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
