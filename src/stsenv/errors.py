@@ -56,3 +56,17 @@ class EnvironmentProblem(StsenvError):
     """Something about where stsenv runs: no hook, no terminal, unusable cache dir."""
 
     exit_code = 5
+
+
+class CommandFailed(StsenvError):
+    """`exec` could not start the command: the shells' own statuses (127, 126)."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    @classmethod
+    def starting(cls, program: str, error: OSError) -> CommandFailed:
+        if isinstance(error, FileNotFoundError):
+            return cls(f"command not found: {program[:200]}", 127)
+        return cls(f"cannot run {program[:200]}: {error.strerror}", 126)

@@ -55,7 +55,7 @@ import threading
 import time
 
 from stsenv.envchange import CLEARED_VARS, CREDENTIAL_VARS, REGION_VARS, STATE_VARS, rfc3339
-from stsenv.errors import EnvironmentProblem, StsenvError, UsageError
+from stsenv.errors import CommandFailed, EnvironmentProblem, StsenvError, UsageError
 from stsenv.settings import EXEC_VAR
 
 TYPE_CHECKING = False
@@ -124,14 +124,6 @@ _FORWARDED = (
     signal.SIGUSR1,
     signal.SIGUSR2,
 )
-
-
-class CommandFailed(StsenvError):
-    """CMD could not be started: the shells' own statuses (127 not found, 126 not runnable)."""
-
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 def renew_before(life: int) -> int:
@@ -769,10 +761,8 @@ def _spawn(command: list[str], env: dict[str, str]) -> int:
             setsigmask=(),  # our blocked signals are ours; CMD starts with none blocked
             setsigdef=(signal.SIGPIPE, signal.SIGXFSZ),  # Python ignores them; CMD must not
         )
-    except FileNotFoundError:
-        raise CommandFailed(f"command not found: {command[0][:200]}", 127) from None
     except OSError as e:
-        raise CommandFailed(f"cannot run {command[0][:200]}: {e.strerror}", 126) from None
+        raise CommandFailed.starting(command[0], e) from None
 
 
 def _exit_status(status: int) -> int:

@@ -9,7 +9,7 @@ import time
 
 from stsenv import activation, terminal, use_args
 from stsenv.envchange import for_role
-from stsenv.errors import StsenvError, UsageError
+from stsenv.errors import CommandFailed, UsageError
 from stsenv.model import UseRequest
 from stsenv.settings import EXEC_VAR
 
@@ -19,14 +19,6 @@ if TYPE_CHECKING:
 
     from stsenv.model import RoleSession
     from stsenv.settings import Settings
-
-
-class CommandFailed(StsenvError):
-    """`exec` could not start the command: the shells' own statuses (127, 126)."""
-
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 def exec(
@@ -68,10 +60,8 @@ def exec(
     sys.stderr.flush()
     try:
         os.execvpe(command[0], command, env)  # noqa: S606 - the user's own command, as given
-    except FileNotFoundError:
-        raise CommandFailed(f"command not found: {command[0][:200]}", 127) from None
     except OSError as e:
-        raise CommandFailed(f"cannot run {command[0][:200]}: {e.strerror}", 126) from None
+        raise CommandFailed.starting(command[0], e) from None
 
 
 def _with_server(
