@@ -7,10 +7,8 @@ credentials and `shells/` the syntax, and the commands print what these return.
 
 from __future__ import annotations
 
-import os
-
 from stsenv.envchange import MANAGED_VARS, EnvChange, for_role, rfc3339
-from stsenv.errors import NotActive
+from stsenv.errors import EnvironmentProblem, NotActive
 from stsenv.settings import ARN_VAR, EXPIRY_VAR, REFRESH_ARGS_VAR, ROLE_VAR, SHELL_VAR, VARS_VAR
 
 TYPE_CHECKING = False
@@ -19,8 +17,6 @@ if TYPE_CHECKING:
 
     from stsenv.model import RoleSession, UseRequest
     from stsenv.settings import Settings
-
-STAMP_KEEP_SECONDS = 24 * 3600  # stamps of roles expired longer ago than this are removed
 
 
 def baseline(env: MutableMapping[str, str]) -> MutableMapping[str, str]:
@@ -40,9 +36,21 @@ def use(
     ask: Callable[[str], str],
 ) -> tuple[EnvChange, RoleSession]:
     from stsenv import aws, use_args  # not imported by `status`, which needs none of it
+    from stsenv.aws import cache
 
+    fish = settings.shell == "fish"  # the only shell whose prompt reads the stamp
+    if fish:
+        problem = cache.stamp_problem(settings)  # before any AWS call or MFA prompt
+        if problem is not None:
+            raise _no_stamp(request.target, problem)
     role = aws.get_session(request, baseline(env), settings, now, ask)
-    stamp = stamp_expiry(settings, role.credentials.expiration, now)
+    if fish:
+        try:
+            stamp: str | None = cache.stamp(settings, role.credentials.expiration, now, True)
+        except cache.UnsafeStamp as e:  # changed since the check
+            raise _no_stamp(role.display_name, str(e)) from None
+    else:
+        stamp = stamp_expiry(settings, role.credentials.expiration, now)
     return for_role(role, stamp, use_args.encode(request)), role
 
 
@@ -59,19 +67,22 @@ def source_env(environ: Mapping[str, str]) -> dict[str, str]:
     return dict(baseline(env))
 
 
-def stamp_expiry(settings: Settings, expiry: int, now: int) -> str:
-    """A file whose mtime is the expiry: fish reads `now - expiry` from it without a fork."""
-    folder = settings.stamp_dir
-    os.makedirs(folder, mode=0o700, exist_ok=True)
-    path = os.path.join(folder, str(expiry))
-    if not os.path.exists(path):
-        for old in os.listdir(folder):
-            if old.isdigit() and int(old) < now - STAMP_KEEP_SECONDS:
-                os.unlink(os.path.join(folder, old))
-        # 0600 like every file of the cache dir (its name tells when a role expires).
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-    os.utime(path, (expiry, expiry))
-    return path
+def stamp_expiry(settings: Settings, expiry: int, now: int) -> str | None:
+    """The clock stamp of `expiry` (aws/cache.py makes it under the cache's rules); None,
+    after a warning line, when no safe one can be made: bash and zsh keep time without it."""
+    from stsenv.aws import cache
+
+    try:
+        return cache.stamp(settings, expiry, now)
+    except cache.UnsafeStamp:
+        return None
+
+
+def _no_stamp(role: str, why: str) -> EnvironmentProblem:
+    return EnvironmentProblem(
+        f"no safe place for the clock stamp of {role[:100]}: {why}; fix the cache dir "
+        "(STSENV_CACHE_DIR) or remove what is in the way (fish's prompt keeps time by it)"
+    )
 
 
 class Status:

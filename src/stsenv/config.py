@@ -94,6 +94,15 @@ def _parse(path: str, text: str, data: dict[str, Any]) -> dict[str, RoleAlias]:
         raise fail("'roles' must be a table of [roles.<alias>] tables")
     aliases: dict[str, RoleAlias] = {}
     for alias, table in roles.items():
+        if not alias.isprintable():
+            # `stsenv roles` and the prompt print aliases: no terminal escapes, no newlines.
+            # (`/` is allowed: an alias `a/b` wins over the ACCOUNT/ROLE target `a/b`.)
+            line = _line_of_alias(text, alias)
+            where = f"config {path}, line {line}" if line else f"config {path}"
+            raise UsageError(
+                f"{where}: role alias {alias[:40]!a} has control characters; "
+                "aliases must be printable text"
+            )
         if not isinstance(table, dict):
             line = _line_of(text, "roles", alias)
             where = f"config {path}, line {line}" if line else f"config {path}"
@@ -137,6 +146,28 @@ def _check_value(key: str, value: str) -> None:
         raise UsageError(f"{key} must be non-empty printable text")
     if key == "region" and not REGION.match(value):
         raise UsageError(f"region {value[:40]!r} is not an AWS region name (like ap-northeast-1)")
+
+
+def _line_of_alias(text: str, alias: str) -> int | None:
+    """The line of the [roles.<alias>] header, or of `<alias> = ...` under [roles], found by
+    parsing each candidate line (an alias written with TOML escapes does not match as text)."""
+    in_roles = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_roles = stripped.replace(" ", "") == "[roles]"
+            candidate = stripped
+        elif in_roles and "=" in stripped:
+            candidate = "[roles]\n" + stripped
+        else:
+            continue
+        try:
+            roles = tomllib.loads(candidate).get("roles")
+        except tomllib.TOMLDecodeError:
+            continue
+        if isinstance(roles, dict) and alias in roles:
+            return number
+    return None
 
 
 def _line_of(text: str, table: str | None, key: str | None) -> int | None:

@@ -77,9 +77,10 @@ def rfc3339(epoch: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
-def for_role(session: RoleSession, stamp: str, target_args: str | None = None) -> EnvChange:
+def for_role(session: RoleSession, stamp: str | None, target_args: str | None = None) -> EnvChange:
     """What `use` does to the shell for an assumed role; `target_args` (the `use`
-    arguments, encoded by stsenv.use_args) lets `refresh` assume it again."""
+    arguments, encoded by stsenv.use_args) lets `refresh` assume it again. Without a clock
+    stamp (None: no safe place for one) STSENV_STAMP is empty: only fish reads it."""
     creds = session.credentials
     sets = {
         "AWS_ACCESS_KEY_ID": creds.access_key_id,
@@ -94,7 +95,7 @@ def for_role(session: RoleSession, stamp: str, target_args: str | None = None) -
             ROLE_VAR: session.display_name,
             ARN_VAR: session.assumed_role_arn,
             EXPIRY_VAR: str(creds.expiration),
-            STAMP_VAR: stamp,
+            STAMP_VAR: stamp or "",
         }
     )
     if target_args is not None:

@@ -195,6 +195,12 @@ VERBS: tuple[Verb, ...] = (
                 flag="--force",
                 boolean=True,
             ),
+            Param(
+                "output",
+                "Write them to FILE instead (0600, replaced atomically, never through a symlink).",
+                flag="--output",
+                metavar="FILE",
+            ),
             *ASSUME_OPTIONS,
         ),
     ),

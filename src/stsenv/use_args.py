@@ -37,7 +37,7 @@ def decode(text: str) -> dict[str, str | bool | list[str] | None]:
     """The `use` options to assume again; a damaged value is a usage error."""
     try:
         args = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: `[[[[...` nested past the stack
         args = None
     values = None
     if isinstance(args, list) and all(isinstance(a, str) for a in args):

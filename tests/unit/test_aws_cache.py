@@ -61,7 +61,10 @@ def test_round_trip_with_private_modes(tmp_path: Path) -> None:
     )
     assert stat.S_IMODE(os.stat(settings.cache_dir).st_mode) == 0o700
     assert stat.S_IMODE(session_file(settings, "k1").stat().st_mode) == 0o600
-    assert [p.name for p in Path(settings.cache_dir).iterdir()] == ["session-k1.json"]
+    assert sorted(p.name for p in Path(settings.cache_dir).iterdir()) == [
+        "CACHEDIR.TAG",  # the marker: a directory without it is not taken for the cache
+        "session-k1.json",
+    ]
 
 
 def test_another_key_is_a_miss(tmp_path: Path) -> None:
@@ -243,7 +246,10 @@ def test_concurrent_writers_never_show_half_a_file(
         t.join()
     assert errors == []
     assert "warning" not in capsys.readouterr().err
-    assert [p.name for p in Path(settings.cache_dir).iterdir()] == ["session-k.json"]
+    assert sorted(p.name for p in Path(settings.cache_dir).iterdir()) == [
+        "CACHEDIR.TAG",  # the marker: a directory without it is not taken for the cache
+        "session-k.json",
+    ]
 
 
 # --- the fingerprint ---------------------------------------------------------------------------

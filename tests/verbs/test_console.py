@@ -120,12 +120,19 @@ def test_opens_the_browser_unless_print(
     console_env: dict[str, str], federation: Federation, tmp_path: Path
 ) -> None:
     seen = tmp_path / "browser-got"
-    program = 'import sys; open(sys.argv[2], "w").write(sys.argv[1])'
-    browser = f"{sys.executable} -c '{program}' %s {seen}"  # webbrowser's BROWSER: %s is the URL
+    # The browser is given a private page (file://...) that sends it on to the URL: the
+    # sign-in token never is in its argv (test_trust_program_holes.py).
+    # (No colon in it: webbrowser splits $BROWSER at os.pathsep.)
+    program = ('import sys; s = "file" + chr(58) + "//"; p = sys.argv[1]; assert p.startswith(s); '
+               'open(sys.argv[2], "w").write(open(p.replace(s, "", 1)).read())')  # fmt: skip
+    browser = f"{sys.executable} -c '{program}' %s {seen}"  # webbrowser's BROWSER: %s, what to open
     done = stsenv({**console_env, "BROWSER": browser}, "console", "s3Full")
     assert done.returncode == 0 and done.stdout == "", done.stderr
     assert done.stderr == "stsenv: opened the AWS console as s3Full in your browser\n"
-    assert login_query(seen.read_text(), federation)["SigninToken"] == "tok-1/2+3="
+    page = seen.read_text()
+    start = page.index("location.replace(") + len("location.replace(")
+    url = json.loads(page[start : page.index(");", start)])
+    assert login_query(url, federation)["SigninToken"] == "tok-1/2+3="
 
 
 def test_switch_role_url(console_env: dict[str, str], federation: Federation) -> None:

@@ -7,6 +7,7 @@ same directory + os.replace), so a shell never reads half a file. A file we did 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -70,7 +71,7 @@ def _file_identity(path: str) -> list[object]:
     return [str(path), st.st_mtime_ns, st.st_size]
 
 
-def _source_key(env: Mapping[str, str], settings: Settings) -> dict[str, object]:
+def source_key(env: Mapping[str, str], settings: Settings) -> dict[str, object]:
     """What selects the source credentials and the endpoint, without reading any secret."""
     return {
         "env": {name: env.get(name) for name in SELECTION_VARS},
@@ -99,13 +100,13 @@ def fingerprint(request: UseRequest, env: Mapping[str, str], settings: Settings)
     }
     if request.no_mfa_session:  # only when set: every other key stays as it was
         asked["no_mfa_session"] = True
-    return digest({"v": FORMAT, "request": asked, "source": _source_key(env, settings)})
+    return digest({"v": FORMAT, "request": asked, "source": source_key(env, settings)})
 
 
 def name_key(role_name: str, source_label: str, env: Mapping[str, str], settings: Settings) -> str:
     """Key of a remembered role name -> ARN resolution."""
     return digest({"v": FORMAT, "role_name": role_name, "via": source_label,
-                    "source": _source_key(env, settings)})  # fmt: skip
+                    "source": source_key(env, settings)})  # fmt: skip
 
 
 def is_fresh(session: RoleSession, now: int) -> bool:
@@ -116,18 +117,48 @@ def is_fresh(session: RoleSession, now: int) -> bool:
 # --- the directory and its files -------------------------------------------------------------
 
 
-def _usable_dir(settings: Settings) -> str | None:
-    """The cache dir, created 0700; None (with a warning) when it cannot be trusted."""
-    path = settings.cache_dir
+# The Cache Directory Tagging spec (https://bford.info/cachedir/): backup tools skip a
+# directory holding it, and stsenv uses no directory without it (unless it adopts one).
+MARKER = "CACHEDIR.TAG"
+_MARKER_TEXT = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by stsenv (AWS role sessions).\n"
+    "# For information about cache directory tags, see https://bford.info/cachedir/\n"
+)
+# What stsenv before the marker wrote: a directory holding only these is adopted.
+_OUR_JSON = ("session-", "role-", "mfa-", "chain-", "sso-listing-")
+
+
+def _is_ours(name: str) -> bool:
+    return (
+        name in ("stamps", MARKER)
+        or name.startswith(".tmp-")
+        or (name.startswith(_OUR_JSON) and name.endswith(".json"))
+        or (name.startswith("console-") and name.endswith(".html"))
+    )
+
+
+def _dir_problem(path: str) -> str | None:
+    """Why the cache dir `path` cannot be trusted, else None: it is made (0700, with the
+    marker) when missing, an empty or older stsenv cache is adopted, and ours is tightened."""
     try:
         os.makedirs(path, mode=0o700, exist_ok=True)
         st = os.stat(path)
     except OSError as e:
-        warn(f"credential cache {path} is unusable ({e.strerror}); not caching")
-        return None
+        return f"is unusable ({e.strerror})"
     if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
-        warn(f"credential cache {path} is not a directory owned by you; not caching")
-        return None
+        return "is not a directory owned by you"
+    try:
+        marked = stat.S_ISREG(os.lstat(os.path.join(path, MARKER)).st_mode)
+    except FileNotFoundError:
+        marked = False
+    except OSError as e:
+        return f"is unusable ({e.strerror})"
+    if not marked:
+        # Never chmod or fill a folder of someone's files (STSENV_CACHE_DIR=~/public_html).
+        problem = _adopt(path)
+        if problem is not None:
+            return problem
     if stat.S_IMODE(st.st_mode) != 0o700:
         # Tighten what is ours; anyone who could write there may have planted files, but each
         # file is checked on its own before it is trusted.
@@ -136,8 +167,46 @@ def _usable_dir(settings: Settings) -> str | None:
         try:
             os.chmod(path, 0o700)
         except OSError as e:
-            warn(f"credential cache {path} cannot be made private ({e.strerror}); not caching")
-            return None
+            return f"cannot be made private ({e.strerror})"
+    return None
+
+
+def _adopt(path: str) -> str | None:
+    """Mark an empty directory, or one holding only what stsenv writes, as our cache."""
+    try:
+        names = os.listdir(path)
+    except OSError as e:
+        return f"is unusable ({e.strerror})"
+    if not all(_is_ours(name) for name in names):
+        return f"holds files that are not stsenv's (it has no {MARKER})"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(os.path.join(path, MARKER), flags, 0o600)
+    except FileExistsError:  # a concurrent `use` marked it, or something else is there
+        try:
+            if stat.S_ISREG(os.lstat(os.path.join(path, MARKER)).st_mode):
+                return None
+        except OSError:
+            pass
+        return f"has a {MARKER} that is not a regular file"
+    except OSError as e:
+        return f"cannot be marked as stsenv's cache ({e.strerror})"
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(_MARKER_TEXT)
+    except OSError as e:
+        return f"cannot be marked as stsenv's cache ({e.strerror})"
+    return None
+
+
+def _usable_dir(settings: Settings, quiet: bool = False) -> str | None:
+    """The cache dir, created 0700; None (with a warning) when it cannot be trusted."""
+    path = settings.cache_dir
+    problem = _dir_problem(path)
+    if problem is not None:
+        if not quiet:
+            warn(f"credential cache {path} {problem}; not caching")
+        return None
     return path
 
 
@@ -339,8 +408,185 @@ def forget_sessions_of(settings: Settings, sign_in: str) -> int:
     return removed
 
 
+def forget(settings: Settings, name: str) -> None:
+    """Remove one cache file, if it is there."""
+    try:  # noqa: SIM105 - contextlib costs an import on the cached path
+        os.unlink(os.path.join(settings.cache_dir, name))
+    except OSError:
+        pass
+
+
 def forget_role_arn(settings: Settings, key: str) -> None:
     try:  # noqa: SIM105 - contextlib costs an import on the cached path
         os.unlink(os.path.join(settings.cache_dir, f"role-{key}.json"))
     except OSError:
         pass
+
+
+# --- the clock stamps (<cache>/stamps/<expiry>, whose mtime is the expiry) -------------------
+
+STAMP_KEEP_SECONDS = 24 * 3600  # stamps of roles expired longer ago than this are removed
+_NOFOLLOW = os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+class UnsafeStamp(Exception):
+    """No stamp can be made safely; the message says why (one clause, no secrets).
+    `warned`: the cache dir's own warning already said so."""
+
+    def __init__(self, why: str, warned: bool = False) -> None:
+        super().__init__(why)
+        self.warned = warned
+
+
+def stamp(settings: Settings, expiry: int, now: int, quiet: bool = False) -> str:
+    """The path of a file whose mtime is `expiry`: fish reads `now - expiry` from it without a
+    fork. Made under the cache's rules: in the trusted cache dir, in a 0700 `stamps` dir of
+    ours, never through a symlink (every name is opened relative to the directory's fd, with
+    O_NOFOLLOW); a stamp that is not a private file of ours is replaced. UnsafeStamp when no
+    safe one can be made (with a warning line, unless quiet)."""
+    folder, name = os.path.join(settings.cache_dir, "stamps"), str(expiry)
+    try:
+        directory = _stamp_dir(settings, folder, quiet)
+        try:
+            if _set_stamp(directory, folder, name, expiry):
+                _clean_stamps(directory, now)
+        finally:
+            os.close(directory)
+    except UnsafeStamp as e:
+        if not quiet and not e.warned:
+            warn(f"no clock stamp: {e}")
+        raise
+    return os.path.join(folder, name)
+
+
+def stamp_problem(settings: Settings) -> str | None:
+    """Why no stamp could be made now (checked before any AWS call, for fish), else None."""
+    try:
+        os.close(_stamp_dir(settings, os.path.join(settings.cache_dir, "stamps"), True))
+    except UnsafeStamp as e:
+        return str(e)
+    return None
+
+
+def _stamp_dir(settings: Settings, folder: str, quiet: bool) -> int:
+    """An fd of the stamps directory: a real directory of ours, 0700, in a trusted cache."""
+    path = settings.cache_dir
+    problem = _dir_problem(path)
+    if problem is not None:
+        if not quiet:
+            warn(f"credential cache {path} {problem}; not caching")
+        raise UnsafeStamp(f"the cache dir {path} {problem}", warned=not quiet)
+    try:
+        os.mkdir(folder, 0o700)
+    except FileExistsError:
+        pass
+    except OSError as e:
+        raise UnsafeStamp(f"{folder} cannot be made ({e.strerror})") from None
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW)
+    except OSError as e:
+        why = e.strerror
+        if e.errno in (errno.ELOOP, errno.ENOTDIR):  # Linux says ENOTDIR for a symlink too
+            try:
+                link = stat.S_ISLNK(os.lstat(folder).st_mode)
+            except OSError:
+                link = False
+            why = "is a symbolic link" if link else "is not a directory"
+        raise UnsafeStamp(f"{folder} {why}") from None
+    st = os.fstat(fd)
+    problem = None
+    if st.st_uid != os.geteuid():
+        problem = "is owned by another user"
+    elif stat.S_IMODE(st.st_mode) != 0o700:
+        if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            warn(f"clock stamps {folder} were writable by others; set them back to 0700")
+        try:
+            os.fchmod(fd, 0o700)
+        except OSError as e:
+            problem = f"cannot be made private ({e.strerror})"
+    if problem is not None:
+        os.close(fd)
+        raise UnsafeStamp(f"{folder} {problem}")
+    return fd
+
+
+def _set_stamp(directory: int, folder: str, name: str, expiry: int) -> bool:
+    """Set the mtime of stamps/<name> through its own fd, creating it (O_EXCL) or replacing
+    what is there when it is not a private regular file of ours. True if it was created."""
+    for _attempt in range(3):
+        created = True
+        try:
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600,
+                         dir_fd=directory)  # fmt: skip
+        except FileExistsError:
+            created = False
+            problem = _stamp_file_problem(directory, name)
+            if problem is not None:
+                _replace_stamp(directory, folder, name, problem)
+                continue
+            try:  # O_NONBLOCK: a FIFO swapped in meanwhile does not hang us
+                fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW, dir_fd=directory)
+            except FileNotFoundError:  # removed meanwhile
+                continue
+            except OSError as e:
+                raise UnsafeStamp(f"{folder}/{name} cannot be opened ({e.strerror})") from None
+        except OSError as e:
+            raise UnsafeStamp(f"{folder}/{name} cannot be made ({e.strerror})") from None
+        try:
+            st = os.fstat(fd)
+            if not created and not _private_file(st):  # swapped between lstat and open
+                continue
+            os.utime(fd, (expiry, expiry))
+        except OSError as e:
+            raise UnsafeStamp(f"{folder}/{name} cannot be dated ({e.strerror})") from None
+        finally:
+            os.close(fd)
+        return created
+    raise UnsafeStamp(f"{folder}/{name} keeps being replaced by something else")
+
+
+def _private_file(st: os.stat_result) -> bool:
+    return stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid() and not st.st_mode & 0o077
+
+
+def _stamp_file_problem(directory: int, name: str) -> str | None:
+    try:
+        st = os.stat(name, dir_fd=directory, follow_symlinks=False)
+    except FileNotFoundError:
+        return None  # gone meanwhile: the next attempt creates it
+    if stat.S_ISLNK(st.st_mode):
+        return "a symbolic link"
+    if not stat.S_ISREG(st.st_mode):
+        return "not a regular file"
+    if st.st_uid != os.geteuid():
+        return "owned by another user"
+    if st.st_mode & 0o077:
+        return "readable or writable by others"
+    return None
+
+
+def _replace_stamp(directory: int, folder: str, name: str, problem: str) -> None:
+    """Remove what is at stamps/<name> (unlink never follows a symlink; a directory is left
+    as it is, with its contents)."""
+    path = f"{folder}/{name}"
+    try:
+        os.unlink(name, dir_fd=directory)
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise UnsafeStamp(f"{path} is {problem} and cannot be removed ({e.strerror})") from None
+    warn(f"ignoring clock stamp {path} ({problem}); it was replaced")
+
+
+def _clean_stamps(directory: int, now: int) -> None:
+    """Remove the stamps of roles long expired: only regular files of ours, named by plain
+    ASCII digits; a concurrent `use` removing the same ones is no error."""
+    for old in os.listdir(directory):
+        if not (old.isascii() and old.isdigit() and int(old) < now - STAMP_KEEP_SECONDS):
+            continue
+        try:
+            st = os.stat(old, dir_fd=directory, follow_symlinks=False)
+            if stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid():
+                os.unlink(old, dir_fd=directory)
+        except OSError:  # FileNotFoundError: another `use` was first; else leave it be
+            pass

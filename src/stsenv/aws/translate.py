@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from botocore import exceptions as bx
 from botocore.parsers import ResponseParserError
@@ -93,6 +95,39 @@ def translate(e: Exception, ctx: Context) -> StsenvError:
     if isinstance(e, ResponseParserError):
         return AwsUnreachable(NOT_AWS)
     return AwsUnreachable(f"the AWS call failed: {type(e).__name__}: {_one_line(e, 120)}")
+
+
+_ENDPOINT_VARS = ("AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL")
+
+
+def endpoint_error(e: ValueError, env: Mapping[str, str], ctx: Context) -> StsenvError | None:
+    """botocore's ValueError for an endpoint that is not a URL (raised while it makes a
+    client, so not one of its own errors), as a line naming where that URL came from."""
+    text = str(e)
+    if not text.startswith(("Invalid endpoint", "Invalid IPv6 URL")):
+        return None
+    for name in _ENDPOINT_VARS:
+        value = env.get(name)
+        if value and not _is_url(value):
+            return UsageError(
+                f"{name}={value[:80]!r} is not an endpoint URL (like https://sts.amazonaws.com): "
+                f"fix or unset {name}"
+            )
+    return UsageError(
+        f"an endpoint_url in {ctx.config_files[0]} is not an endpoint URL (like "
+        "https://sts.amazonaws.com): fix it, or set AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true"
+    )
+
+
+def _is_url(value: str) -> bool:
+    """What botocore accepts as an endpoint, roughly: http(s)://host with no blanks."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and (
+        not any(c.isspace() for c in value))  # fmt: skip
 
 
 def _translate_client_error(e: bx.ClientError, ctx: Context) -> StsenvError:

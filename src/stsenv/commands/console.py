@@ -61,17 +61,81 @@ def console(
     url = federation.login_url(creds, partition,
                                federation.destination(partition, service, region), seconds,
                                settings.federation_url)  # fmt: skip
-    if print_url or not _open_browser(url):
+    if print_url or not _open_browser(url, settings, now):
         print(url)
     else:
         print(f"stsenv: opened the AWS console as {name} in your browser", file=sys.stderr)
     return 0
 
 
-def _open_browser(url: str) -> bool:
+HANDOVER_KEEP_SECONDS = 5 * 60  # a browser has long read its page by then
+
+
+def _open_browser(url: str, settings: Settings, now: int) -> bool:
+    """Open `url` without putting it in the browser's argv (/proc/PID/cmdline is readable by
+    every user, and the URL holds a sign-in token): the browser gets a private page that
+    redirects to it. No safe place for the page: False, and the URL is printed instead."""
     import webbrowser
 
-    try:
-        return webbrowser.open(url)
-    except webbrowser.Error:
+    page = _handover_page(url, settings, now)
+    if page is None:
         return False
+    try:
+        if webbrowser.open("file://" + page):
+            return True
+    except (webbrowser.Error, ValueError, OSError):  # ValueError: $BROWSER shlex cannot split
+        pass
+    try:  # noqa: SIM105 - nothing read it: the URL is printed instead
+        os.unlink(page)
+    except OSError:
+        pass
+    return False
+
+
+def _handover_page(url: str, settings: Settings, now: int) -> str | None:
+    """A 0600 HTML file in the 0700 cache dir (random name, O_EXCL, never through a symlink)
+    that sends the browser on to `url`; pages older than a few minutes are removed."""
+    import html
+    import json
+
+    from stsenv.aws import cache
+
+    directory = cache._usable_dir(settings)
+    if directory is None:
+        return None
+    _remove_old_pages(directory, now)
+    attribute = html.escape(url, quote=True)
+    script = json.dumps(url).replace("<", "\\u003c")  # never ends the <script> element
+    text = (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">\n'
+        '<meta name="referrer" content="no-referrer">\n'
+        f'<meta http-equiv="refresh" content="0;url={attribute}">\n'
+        f"<title>AWS console (stsenv)</title>\n<script>location.replace({script});</script>\n"
+        f'</head><body><a href="{attribute}">Open the AWS console</a></body></html>\n'
+    )
+    path = os.path.join(directory, f"console-{os.urandom(16).hex()}.html")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as e:
+        cache.warn(f"cannot write the console's sign-in page in {directory} ({e.strerror})")
+        return None
+    return path
+
+
+def _remove_old_pages(directory: str, now: int) -> None:
+    import stat
+
+    for name in os.listdir(directory):
+        if not (name.startswith("console-") and name.endswith(".html")):
+            continue
+        path = os.path.join(directory, name)
+        try:
+            st = os.lstat(path)
+            if (stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid()
+                    and st.st_mtime < now - HANDOVER_KEEP_SECONDS):  # fmt: skip
+                os.unlink(path)
+        except OSError:  # removed meanwhile by another `console`
+            pass
