@@ -259,7 +259,8 @@ VERBS: tuple[Verb, ...] = (
             ),
             Param(
                 "print_url",
-                "Print the sign-in URL instead of opening a browser.",
+                "Print the sign-in URL instead of opening a browser (the form for another "
+                "machine; the local browser gets a private 0600 page, never the URL in argv).",
                 flag="--print",
                 boolean=True,
             ),

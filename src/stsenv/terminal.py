@@ -67,7 +67,10 @@ def _choose(
     shown = list(choices)
     while True:
         for number, (name, description) in enumerate(shown, start=1):
-            out.write(f"  {number:>2}) {name}  ({description})\n")
+            # Names come from config files: escape what a terminal would act on.
+            line = f"{name}  ({description})"
+            line = line if line.isprintable() else line.encode("unicode_escape").decode("ascii")
+            out.write(f"  {number:>2}) {line}\n")
         out.write(f"{what} (number, or text to filter; empty to cancel)> ")
         out.flush()
         answer = next(lines, "")

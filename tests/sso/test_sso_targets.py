@@ -325,3 +325,25 @@ def test_roles_lists_every_profile_kind(sso_env: dict[str, str]) -> None:
     assert kinds["dev-admin"] == kinds["legacy-admin"] == "sso profile"
     assert kinds["admin"] == "keys profile" and kinds["s3full"] == "profile"
     assert os.environ.get("STSENV_SHELL") is None  # nothing leaked from the test runner
+
+
+@pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC"])
+def test_an_sso_endpoint_that_is_not_a_url_is_one_line(
+    sso_env: dict[str, str], center: IdentityCenter, variable: str
+) -> None:
+    signed_in(sso_env, center)
+    env = {**sso_env, variable: "not a url", "STSENV_SHELL": "bash"}
+    verbs = [("login", "--no-browser")] if variable.endswith("OIDC") else [
+        ("use", "dev-admin"), ("roles", "--sso", "--refresh"), ("logout",)]  # fmt: skip
+    for args in verbs:
+        one_line(run(env, *args), 2, f"{variable}='not a url' is not an endpoint URL")
+
+
+def test_roles_shows_profile_names_inert(sso_env: dict[str, str]) -> None:
+    config = Path(sso_env["AWS_CONFIG_FILE"])
+    config.write_text(config.read_text() + "\n[profile evil\x1b]0;owned\x07]\n"
+                      "aws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n")  # fmt: skip
+    done = run(sso_env, "roles")
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+    assert "evil\\x1b]0;owned\\x07" in done.stdout

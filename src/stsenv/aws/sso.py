@@ -102,7 +102,17 @@ def _client(session: Any, service: str, sign_in: SignIn, attempts: int) -> Any:
         retries={"mode": "standard", "total_max_attempts": attempts},
         max_pool_connections=LIST_WORKERS + 2,
     )
-    return session.create_client(service, config=config)
+    try:
+        return session.create_client(service, config=config)
+    except ValueError as e:  # botocore's "Invalid endpoint": not one of its own errors
+        variable = "AWS_ENDPOINT_URL_SSO_OIDC" if service == "sso-oidc" else "AWS_ENDPOINT_URL_SSO"
+        for name in (variable, "AWS_ENDPOINT_URL"):
+            if os.environ.get(name):
+                raise UsageError(f"{name}={os.environ[name][:80]!r} is not an endpoint URL "
+                                 f"(like https://portal.sso.{sign_in.region}.amazonaws.com): "
+                                 f"fix or unset {name}") from None  # fmt: skip
+        raise UsageError(f"the endpoint of {service} is not a URL ({str(e)[:80]}): fix the "
+                         "endpoint_url of the AWS config") from None  # fmt: skip
 
 
 def _dumps(value: object) -> str:
