@@ -1,6 +1,6 @@
 """`stsenv exec --server`: endpoint latency under 50 concurrent callers, the STS calls they
 cause, and the wall time of `exec --server -- true` against `exec -- true`, both measured
-in this run (DESIGN.md section 3). Run alone: `.venv/bin/python -m bench.server`."""
+in this run (docs/DESIGN.md, "What it may cost"). Run alone: `.venv/bin/python -m bench.server`."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ Three parts, all in this process (so nothing can outlive it):
   (single flight by construction: no other thread ever calls `renew`), with backoff.
 * Endpoint: a small HTTP/1.x server on one thread (poll loop, non-blocking sockets). It is
   hand-written on purpose: `import http.server` alone costs ~40 ms and its thread-per-request
-  model spends more per request than the whole answer does here (DESIGN.md section 3: p99 <=
+  model spends more per request than the whole answer does here (docs/DESIGN.md: p99 <=
   5 ms for 50 concurrent callers; `exec --server -- true` within 1.3x of `exec -- true`).
 * run_with_server: the CMD lifecycle — environment, spawn, signals, exit status, clean-up.
 
