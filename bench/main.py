@@ -711,7 +711,7 @@ def main(argv: list[str] | None = None) -> int:
         bench.memory()
         bench.import_profiles(bench.attempt("a shell with a role active", bench.active_env))
         print("bench: exec --server", flush=True)
-        served = exec_server.measure(env, sts, runs=plan.slow_runs)
+        served = exec_server.measure(env, sts, results, runs=plan.slow_runs)
     finally:
         sts.stop()
         shutil.rmtree(work, ignore_errors=True)
