@@ -20,6 +20,7 @@ from typing import TypeVar
 
 from bench import imports, prompt
 from bench import server as exec_server
+from bench import sso as bench_sso
 from bench.measure import Command, Hyperfine, MeasureError, Stats, peak_rss_kib
 from bench.report import Budget, Table, document, ratio
 from bench.world import (
@@ -712,6 +713,14 @@ def main(argv: list[str] | None = None) -> int:
         bench.import_profiles(bench.attempt("a shell with a role active", bench.active_env))
         print("bench: exec --server", flush=True)
         served = exec_server.measure(env, sts, results, runs=plan.slow_runs)
+        print("bench: IAM Identity Center", flush=True)
+        try:
+            sso_table, sso_budgets = bench_sso.measure(results, plan.runs, plan.slow_runs,
+                                                       plan.warmup)  # fmt: skip
+            bench.tables.append(sso_table)
+            bench.budgets += sso_budgets
+        except (MeasureError, OSError, subprocess.SubprocessError, RuntimeError) as e:
+            bench.errors.append(f"IAM Identity Center: {e}")
     finally:
         sts.stop()
         shutil.rmtree(work, ignore_errors=True)
