@@ -149,6 +149,24 @@ def test_switch_role_url(console_env: dict[str, str], federation: Federation) ->
     assert federation.queries == []  # no sign-in needed for these
 
 
+def test_switch_role_of_the_active_role_keeps_its_path(console_env: dict[str, str]) -> None:
+    """STSENV_ARN (an assumed-role ARN) has no path; the cached session of the shell's
+    credentials has it."""
+    pathed = f"arn:aws:iam::{ACCOUNT}:role/service-role/s3ReadService"
+    made = stsenv(console_env, "credential-process", pathed)  # caches the session, as use does
+    assert made.returncode == 0, made.stderr
+    creds = json.loads(made.stdout)
+    env = {**active_env(console_env, "aws"), "AWS_ACCESS_KEY_ID": creds["AccessKeyId"],
+           "STSENV_ARN": f"arn:aws:sts::{ACCOUNT}:assumed-role/s3ReadService/s"}  # fmt: skip
+    done = stsenv(env, "console", "--switch-role")
+    assert done.stdout == (
+        f"https://signin.aws.amazon.com/switchrole?account={ACCOUNT}"
+        "&roleName=service-role%2Fs3ReadService&displayName=my+role\n"
+    )
+    other = stsenv({**env, "AWS_ACCESS_KEY_ID": "ASIANOTCACHED"}, "console", "--switch-role")
+    assert "roleName=s3ReadService&" in other.stdout  # unknown credentials: no path to give
+
+
 @pytest.mark.parametrize(
     ("answer", "status", "start"),
     [

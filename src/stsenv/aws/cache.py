@@ -389,6 +389,19 @@ def store_role_arn(settings: Settings, key: str, role_arn: str) -> None:
     store(settings, f"role-{key}.json", {"key": key, "role_arn": role_arn})
 
 
+def session_with_key(settings: Settings, access_key_id: str) -> RoleSession | None:
+    """The cached session whose credentials these are (the shell's active role), if any."""
+    directory = _usable_dir(settings)
+    if directory is None or not access_key_id:
+        return None
+    for name in os.listdir(directory):
+        if name.startswith("session-") and name.endswith(".json"):
+            data = _read_trusted(os.path.join(directory, name))
+            if data is not None and data.get("access_key_id") == access_key_id:
+                return _session_from_json(data, str(data.get("key")))
+    return None
+
+
 def forget_sessions_of(settings: Settings, sign_in: str) -> int:
     """Remove every cached session that came from this IAM Identity Center sign-in (its
     token cache key); how many were removed."""

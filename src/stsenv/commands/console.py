@@ -45,11 +45,17 @@ def console(
                                     role.region)  # fmt: skip
     else:
         active = activation.status(os.environ, now)  # NotActive when there is none
-        # arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION -> the role's ARN (path unknown)
+        # arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION -> the role's ARN (its path is not
+        # in it; the cached session of these credentials has it)
         parts = active.arn.split(":")
         if len(parts) != 6 or not parts[5].startswith("assumed-role/"):
             raise UsageError("STSENV_ARN is not an assumed-role ARN: `stsenv use` the role again")
         arn = f"arn:{parts[1]}:iam::{parts[4]}:role/{parts[5].split('/')[1]}"
+        from stsenv.aws import cache
+
+        cached = cache.session_with_key(settings, os.environ.get("AWS_ACCESS_KEY_ID", ""))
+        if cached is not None and cached.role_arn.endswith("/" + parts[5].split("/")[1]):
+            arn = cached.role_arn  # the cache knows the role's path (/service-role/...)
         creds = Credentials(os.environ.get("AWS_ACCESS_KEY_ID", ""),
                             os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
                             os.environ.get("AWS_SESSION_TOKEN", ""), now)  # fmt: skip
