@@ -199,7 +199,7 @@ def _adopt(path: str) -> str | None:
     return None
 
 
-def _usable_dir(settings: Settings, quiet: bool = False) -> str | None:
+def usable_dir(settings: Settings, quiet: bool = False) -> str | None:
     """The cache dir, created 0700; None (with a warning) when it cannot be trusted."""
     path = settings.cache_dir
     problem = _dir_problem(path)
@@ -210,8 +210,11 @@ def _usable_dir(settings: Settings, quiet: bool = False) -> str | None:
     return path
 
 
-def _read_trusted(path: str) -> dict[str, Any] | None:
-    """The JSON object in `path` if we wrote it (ours, 0600, regular, sane); else None."""
+def read_trusted(
+    path: str, max_bytes: int = _MAX_FILE_BYTES, format: int = FORMAT
+) -> dict[str, Any] | None:
+    """The JSON object in `path` if we wrote it (ours, 0600, regular, sane, of `format`);
+    else None."""
     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)
@@ -229,21 +232,21 @@ def _read_trusted(path: str) -> dict[str, Any] | None:
             problem = "owned by another user"
         elif st.st_mode & 0o077:
             problem = "readable or writable by others"
-        elif st.st_size > _MAX_FILE_BYTES:
+        elif st.st_size > max_bytes:
             problem = "too large"
         if problem is None:
             try:
-                data = json.loads(f.read(_MAX_FILE_BYTES + 1))
+                data = json.loads(f.read(max_bytes + 1))
             except (ValueError, OSError):
                 data = None
-            if isinstance(data, dict) and data.get("format") == FORMAT:
+            if isinstance(data, dict) and data.get("format") == format:
                 return data
             problem = "corrupt"
     warn(f"ignoring cache file {path} ({problem}); it will be replaced")
     return None
 
 
-def _write_atomically(directory: str, name: str, data: Mapping[str, object]) -> None:
+def write_atomically(directory: str, name: str, data: Mapping[str, object]) -> None:
     import tempfile  # only writers pay for it
 
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")  # 0600
@@ -262,18 +265,18 @@ def _write_atomically(directory: str, name: str, data: Mapping[str, object]) -> 
 
 
 def store(settings: Settings, name: str, data: Mapping[str, object]) -> None:
-    directory = _usable_dir(settings)
+    directory = usable_dir(settings)
     if directory is None:
         return
     try:
-        _write_atomically(directory, name, {"format": FORMAT, **data})
+        write_atomically(directory, name, {"format": FORMAT, **data})
     except OSError as e:
         warn(f"could not write the credential cache in {directory} ({e.strerror})")
 
 
 def load(settings: Settings, name: str) -> dict[str, Any] | None:
-    directory = _usable_dir(settings)
-    return None if directory is None else _read_trusted(os.path.join(directory, name))
+    directory = usable_dir(settings)
+    return None if directory is None else read_trusted(os.path.join(directory, name))
 
 
 # --- sessions --------------------------------------------------------------------------------
@@ -391,12 +394,12 @@ def store_role_arn(settings: Settings, key: str, role_arn: str) -> None:
 
 def session_with_key(settings: Settings, access_key_id: str) -> RoleSession | None:
     """The cached session whose credentials these are (the shell's active role), if any."""
-    directory = _usable_dir(settings)
+    directory = usable_dir(settings)
     if directory is None or not access_key_id:
         return None
     for name in os.listdir(directory):
         if name.startswith("session-") and name.endswith(".json"):
-            data = _read_trusted(os.path.join(directory, name))
+            data = read_trusted(os.path.join(directory, name))
             if data is not None and data.get("access_key_id") == access_key_id:
                 return _session_from_json(data, str(data.get("key")))
     return None
@@ -405,13 +408,13 @@ def session_with_key(settings: Settings, access_key_id: str) -> RoleSession | No
 def forget_sessions_of(settings: Settings, sign_in: str) -> int:
     """Remove every cached session that came from this IAM Identity Center sign-in (its
     token cache key); how many were removed."""
-    directory = _usable_dir(settings)
+    directory = usable_dir(settings)
     removed = 0
     for name in os.listdir(directory) if directory else ():
         if not (name.startswith("session-") and name.endswith(".json")):
             continue
         path = os.path.join(directory, name)  # type: ignore[arg-type]
-        data = _read_trusted(path)
+        data = read_trusted(path)
         if data is not None and data.get("sign_in") == sign_in:
             try:
                 os.unlink(path)

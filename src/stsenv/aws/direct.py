@@ -30,16 +30,18 @@ def session_token(
     now: int,
 ) -> RoleSession:
     """KEYS: the profile's keys call GetSessionToken (with its mfa_serial, the MFA code)."""
-    duration = parse_duration(ctx.request.duration or plan.duration or str(DEFAULT_DURATION),
-                              SESSION_TOKEN_MAX, "a session of an IAM user's keys")  # fmt: skip
-    ctx.duration = duration
     found = ctx.source = source.find(plan.profile, None, None, profiles, ctx, ask)
-    return _from_keys(plan, found, ctx, ask, now, duration)
+    return _from_keys(plan, found, ctx, ask, now)
 
 
 def _from_keys(
-    plan: Plan, found: Source, ctx: Context, ask: Callable[[str], str], now: int, duration: int
+    plan: Plan, found: Source, ctx: Context, ask: Callable[[str], str], now: int
 ) -> RoleSession:
+    duration = ctx.duration = parse_duration(
+        ctx.request.duration or plan.duration or str(DEFAULT_DURATION),
+        SESSION_TOKEN_MAX,
+        "a session of an IAM user's keys",
+    )
     region = ctx.region = ctx.request.region or plan.region or found.region
     params: dict[str, Any] = {"DurationSeconds": duration}
     serial = ctx.request.mfa_serial or plan.mfa_serial
@@ -76,10 +78,7 @@ def from_provider(
     region = ctx.region = ctx.request.region or plan.region
     if not frozen.token:
         # Long-term keys from a credential_process: trade them like a keys profile.
-        keys = Source(session, frozen, ctx.source_label, region)
-        duration = parse_duration(ctx.request.duration or plan.duration or str(DEFAULT_DURATION),
-                                  SESSION_TOKEN_MAX, "a session of an IAM user's keys")  # fmt: skip
-        return _from_keys(plan, keys, ctx, ask, now, duration)
+        return _from_keys(plan, Source(session, frozen, ctx.source_label, region), ctx, ask, now)
     # RefreshableCredentials keeps its expiry in _expiry_time (botocore has no public getter).
     expiry = getattr(found, "_expiry_time", None)
     if not isinstance(expiry, datetime):

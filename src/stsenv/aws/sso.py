@@ -356,7 +356,7 @@ def _write_private(directory: str, name: str, data: dict[str, Any]) -> None:
     """0600, atomically (temp file in the same dir + os.replace); the dir made 0700 if new."""
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
-        cache._write_atomically(directory, name, data)
+        cache.write_atomically(directory, name, data)
     except OSError as e:
         raise EnvironmentProblem(f"cannot write the IAM Identity Center token in {directory} "
                                  f"({e.strerror})") from None  # fmt: skip

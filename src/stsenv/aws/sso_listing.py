@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
 
 from stsenv.aws import cache
 from stsenv.errors import UsageError
@@ -227,7 +226,8 @@ def load_cached_assignments(
     """The sign-in's listing if one younger than LISTING_TTL is cached, else None. No network,
     no botocore: fast enough for TAB completion over thousands of roles."""
     name = _listing_name(sign_in)
-    data = _read_trusted(os.path.join(settings.cache_dir, name))
+    data = cache.read_trusted(os.path.join(settings.cache_dir, name), _MAX_LISTING_BYTES,
+                              _LISTING_FORMAT)  # fmt: skip
     if data is None:
         return None
     listed_at, accounts = data.get("listed_at"), data.get("accounts")
@@ -261,11 +261,11 @@ def store_assignments(
     name = _listing_name(sign_in)
     data = {"format": _LISTING_FORMAT, "name": name, "listed_at": now,
             "accounts": [[i, n, roles] for (i, n), roles in accounts.items()]}  # fmt: skip
-    directory = cache._usable_dir(settings)
+    directory = cache.usable_dir(settings)
     if directory is None:
         return
     try:
-        cache._write_atomically(directory, name, data)
+        cache.write_atomically(directory, name, data)
     except OSError as e:
         cache.warn(f"could not write the credential cache in {directory} ({e.strerror})")
 
@@ -275,37 +275,3 @@ def forget_assignments(sign_in: SignIn, settings: Settings) -> None:
         os.unlink(os.path.join(settings.cache_dir, _listing_name(sign_in)))
     except OSError:
         pass
-
-
-def _read_trusted(path: str) -> dict[str, Any] | None:
-    """cache._read_trusted's checks (ours, 0600, regular file, no symlink) with a larger size
-    limit: a listing of thousands of roles outgrows the 64 KiB of a credential file."""
-    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        return None
-    except OSError as e:
-        cache.warn(f"ignoring cache file {path} ({e.strerror}); it will be replaced")
-        return None
-    with os.fdopen(fd, "rb") as f:
-        st = os.fstat(f.fileno())
-        problem = None
-        if not stat.S_ISREG(st.st_mode):
-            problem = "not a regular file"
-        elif st.st_uid != os.geteuid():
-            problem = "owned by another user"
-        elif st.st_mode & 0o077:
-            problem = "readable or writable by others"
-        elif st.st_size > _MAX_LISTING_BYTES:
-            problem = "too large"
-        if problem is None:
-            try:
-                data = json.loads(f.read(_MAX_LISTING_BYTES + 1))
-            except (ValueError, OSError):
-                data = None
-            if isinstance(data, dict) and data.get("format") == _LISTING_FORMAT:
-                return data
-            problem = "corrupt"
-    cache.warn(f"ignoring cache file {path} ({problem}); it will be replaced")
-    return None

@@ -106,7 +106,7 @@ def _handover_page(url: str, settings: Settings, now: int) -> str | None:
 
     from stsenv.aws import cache
 
-    directory = cache._usable_dir(settings)
+    directory = cache.usable_dir(settings)
     if directory is None:
         return None
     _remove_old_pages(directory, now)
