@@ -6,18 +6,40 @@
 __stsenv_aliases=0
 if \builtin shopt -q expand_aliases; then __stsenv_aliases=1; fi
 \builtin shopt -u expand_aliases
+
+# --- load-time reset ---
+# The hook owns every __stsenv_* name, and nothing under one may come from the environment:
+# a forged baseline would be "restored" (PROMPT_COMMAND...), and arithmetic runs code hidden
+# in a value ("a[$(cmd)]"). So at the first load in a shell they are all dropped. Loaded
+# again, the hook keeps its state: its marker holds this shell's PID and is never exported,
+# while anything inherited is (bash < 4.4 cannot tell: there the PID alone decides).
+if [[ ${__stsenv_loaded-} != "$$" ]] ||
+    { ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 404)) && [[ ${__stsenv_loaded@a} == *x* ]]; }; then
+    for __stsenv_n in "${!__stsenv_@}"; do
+        # (__stsenv_aliases was set by this load, above.)
+        [[ $__stsenv_n == __stsenv_aliases ]] || \builtin unset -v "$__stsenv_n"
+    done
+    \builtin unset -v __stsenv_n
+    __stsenv_expiry=0 __stsenv_next=0 __stsenv_minutes=-1 __stsenv_drawn='' __stsenv_warned=''
+    __stsenv_loaded=$$
+    # `set -a` would export them; children must see none of this.
+    \builtin export -n __stsenv_loaded __stsenv_aliases
+fi
+
+# --- wrapper ---
 __stsenv_hook_version=0.1.0 # the program's version; `stsenv doctor` compares them
 
-# The wrapper: only verbs that change the environment are evaluated, and only on success.
+# Only verbs that change the environment are evaluated, and only on success.
 stsenv() {
-    \builtin local __stsenv_out __stsenv_rc=0 __stsenv_args
+    \builtin local __stsenv_out __stsenv_rc=0 __stsenv_args __stsenv_own
     case ${1-} in
     use | clear | refresh)
         # The program runs with the baseline (restored in this subshell only), so a second
         # `use` starts from the user's own credentials. Nothing changes here unless it exits 0;
         # Ctrl-C aborts the whole function before the eval.
-        # `refresh` needs the active role's `use` arguments, which the baseline lacks.
-        __stsenv_args=${STSENV_TARGET-}
+        # `refresh` needs the `use` arguments, which the baseline lacks: those of the role this
+        # shell started (an inherited role's could name any source; it gets none).
+        __stsenv_args=${__stsenv_use_args-}
         __stsenv_out=$(
             __stsenv_restore
             STSENV_SHELL=bash STSENV_REFRESH_ARGS=$__stsenv_args \command stsenv "$@"
@@ -25,8 +47,15 @@ stsenv() {
         if ((__stsenv_rc != 0)); then
             \builtin return "$__stsenv_rc"
         fi
+        # A name the code cannot set (read-only...) would stop it half-way, keys exported
+        # and no role shown: every name is checked before anything changes.
+        __stsenv_args=$'\n' # (a variable: $'' in "${...}" depends on extquote)
+        case $__stsenv_out in
+        "__stsenv_save "*) __stsenv_check "${__stsenv_out%%"$__stsenv_args"*}" || \builtin return 1 ;;
+        esac
         # The printed code describes "baseline + this role": start from the baseline.
         __stsenv_restore
+        __stsenv_own=1 # seen by __stsenv_activate: this role was started in this shell
         # Parsed with aliases off: an alias named `export` must not see (or print) secrets.
         if \builtin shopt -q expand_aliases; then
             \builtin shopt -u expand_aliases
@@ -49,8 +78,49 @@ stsenv() {
     esac
 }
 
-# Record the current value (or "was unset") of each NAME not recorded yet, in shell
-# variables that are never exported (the baseline may hold long-term keys).
+# Can every name of the `__stsenv_save NAME...` line ($1) be set now and put back exactly
+# later? If not, one line says which, and nothing changes.
+__stsenv_check() {
+    \builtin local __stsenv_n __stsenv_why IFS=' '
+    for __stsenv_n in ${1#__stsenv_save }; do
+        case $__stsenv_managed in
+        *" $__stsenv_n "*) __stsenv_why= ;;
+        *) __stsenv_why="is not a name this hook knows (reload the hook: stsenv doctor)" ;;
+        esac
+        if [[ -z $__stsenv_why ]] && \builtin test -R "$__stsenv_n"; then
+            __stsenv_why='is a name reference in this shell (declare -n)'
+        elif [[ -z $__stsenv_why ]] && ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 404)); then
+            # (Declared without a value, a name has attributes but is "unbound" to `set -u`.)
+            \builtin local -
+            \builtin set +u
+            case ${!__stsenv_n@a} in
+            *r*) __stsenv_why='is read-only in this shell' ;;
+            *A*) __stsenv_why='is an associative array in this shell' ;;
+            *a*) __stsenv_why='is an array in this shell' ;;
+            esac
+        fi
+        if [[ -n $__stsenv_why ]]; then
+            \builtin printf 'stsenv: %s %s: the role is not started, nothing was changed\n' \
+                "$__stsenv_n" "$__stsenv_why" >&2
+            \builtin return 1
+        fi
+    done
+}
+
+# --- baseline: save / restore ---
+# The names stsenv may change (stsenv.envchange.MANAGED_VARS, and STSENV_TARGET, the old
+# name of STSENV_USE_ARGS): no other name is ever saved, set back or unset here, whatever a
+# list from the environment (STSENV_VARS) says. Space-separated, with a space at each end.
+__stsenv_managed=' AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN'
+__stsenv_managed+=' AWS_CREDENTIAL_EXPIRATION AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE'
+__stsenv_managed+=' AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN AWS_SESSION_EXPIRATION STSENV_ROLE'
+__stsenv_managed+=' STSENV_ARN STSENV_EXPIRY STSENV_STAMP STSENV_USE_ARGS STSENV_VARS'
+__stsenv_managed+=' STSENV_TARGET '
+\builtin export -n __stsenv_managed
+
+# Record the current value (or "was unset") of each NAME not recorded yet, and whether it
+# was exported (and bash's -i/-l/-u), in shell variables that are never exported (the
+# baseline may hold long-term keys).
 __stsenv_save() {
     \builtin local __stsenv_n
     for __stsenv_n in "$@"; do
@@ -58,49 +128,77 @@ __stsenv_save() {
         case $__stsenv_n in
         '' | [!A-Z_]* | *[!A-Z0-9_]*) \builtin continue ;;
         esac
+        case $__stsenv_managed in
+        *" $__stsenv_n "*) ;;
+        *) \builtin continue ;;
+        esac
         case " ${__stsenv_saved-} " in
         *" $__stsenv_n "*) \builtin continue ;;
         esac
         __stsenv_saved="${__stsenv_saved-}${__stsenv_saved:+ }$__stsenv_n"
         if [[ -n ${!__stsenv_n+x} ]]; then
             \builtin printf -v "__stsenv_old_$__stsenv_n" '%s' "${!__stsenv_n}"
-            # `set -a` would export it: the baseline stays in this shell.
-            \builtin export -n "__stsenv_old_$__stsenv_n" __stsenv_saved
+            if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 404)); then
+                \builtin printf -v "__stsenv_attr_$__stsenv_n" '%s' "${!__stsenv_n@a}"
+                # The role's values must arrive as they are: no arithmetic (-i runs code
+                # hidden in a value), no case change. __stsenv_restore gives them back.
+                \builtin declare -g +i +l +u "$__stsenv_n"
+            else
+                \builtin printf -v "__stsenv_attr_$__stsenv_n" x # no ${v@a}: as before
+            fi
+            # `set -a` would export them: the baseline stays in this shell.
+            \builtin export -n "__stsenv_old_$__stsenv_n" "__stsenv_attr_$__stsenv_n"
         else
-            \builtin unset -v "__stsenv_old_$__stsenv_n"
+            \builtin unset -v "__stsenv_old_$__stsenv_n" "__stsenv_attr_$__stsenv_n"
+            # Declared without a value (`declare -i NAME`) still has its attributes.
+            \builtin unset -v "$__stsenv_n"
         fi
     done
+    \builtin export -n __stsenv_saved
 }
 
-# Put the baseline back (old bytes, or unset) and forget it; silent.
+# Put the baseline back (old bytes, exported or not, with its attributes; or unset) and
+# forget it; silent.
 __stsenv_restore() {
-    \builtin local __stsenv_n __stsenv_v IFS=' '
+    \builtin local __stsenv_n __stsenv_v __stsenv_a __stsenv_f IFS=' '
     if [[ -n ${__stsenv_saved+x} ]]; then
         for __stsenv_n in $__stsenv_saved; do
             __stsenv_v=__stsenv_old_$__stsenv_n
+            __stsenv_a=__stsenv_attr_$__stsenv_n
+            # Unset first: the role's value goes, with its export flag.
+            \builtin unset -v "$__stsenv_n"
             if [[ -n ${!__stsenv_v+x} ]]; then
-                \builtin export "$__stsenv_n=${!__stsenv_v}"
-                \builtin unset -v "$__stsenv_v"
-            else
-                \builtin unset -v "$__stsenv_n"
+                \builtin printf -v "$__stsenv_n" '%s' "${!__stsenv_v}"
+                __stsenv_f=${!__stsenv_a-x}
+                # shellcheck disable=SC2163 # the name is in the variable
+                if [[ $__stsenv_f == *x* ]]; then
+                    \builtin export "$__stsenv_n"
+                else
+                    \builtin export -n "$__stsenv_n" # (`set -a` exported the assignment)
+                fi
+                __stsenv_f=${__stsenv_f//[!ilu]/}
+                # The value already has their effect (it was saved with them).
+                [[ -z $__stsenv_f ]] || \builtin declare -g "-$__stsenv_f" "$__stsenv_n"
+                \builtin unset -v "$__stsenv_v" "$__stsenv_a"
             fi
         done
         \builtin unset -v __stsenv_saved
     elif [[ -n ${STSENV_VARS-} ]]; then
-        # A role inherited from a parent shell: no baseline here, so drop its names.
+        # A role inherited from a parent shell: no baseline here, so drop its names (those
+        # this hook manages: the list comes from the environment).
         for __stsenv_n in $STSENV_VARS; do
-            case $__stsenv_n in
-            '' | [!A-Z_]* | *[!A-Z0-9_]*) ;;
-            *) \builtin unset -v "$__stsenv_n" ;;
+            case $__stsenv_managed in
+            *" $__stsenv_n "*) \builtin unset -v "$__stsenv_n" ;;
             esac
         done
     fi
     __stsenv_ps1_remove
     \builtin unset -v STSENV_SEGMENT STSENV_SEGMENT_LEVEL __stsenv_role __stsenv_prompt_off \
-        __stsenv_ps1_text
+        __stsenv_ps1_text __stsenv_use_args
     __stsenv_expiry=0 __stsenv_next=0 __stsenv_minutes=-1 __stsenv_drawn='' __stsenv_warned=''
 }
 
+# --- activate ---
 # Start showing the role that the eval'd code just exported.
 __stsenv_activate() {
     # Bash arithmetic on text runs code hidden in it ("a[$(cmd)]"), and a leading 0 means
@@ -116,32 +214,49 @@ __stsenv_activate() {
     __stsenv_role=${STSENV_ROLE-}
     __stsenv_minutes=-1 # forces the first draw
     __stsenv_prompt_off=${STSENV_DISABLE_PROMPT-}
+    # What `refresh` may renew: the `use` arguments of a role started by this shell's own
+    # wrapper, kept unexported. (Never the old STSENV_TARGET: the program does not
+    # clear it, so it could be a parent shell's.)
+    if [[ -n ${__stsenv_own-} ]]; then
+        __stsenv_use_args=${STSENV_USE_ARGS-}
+        \builtin export -n __stsenv_use_args
+    else
+        \builtin unset -v __stsenv_use_args
+    fi
     __stsenv_tick activate
 }
 
+# --- clock ---
 # Seconds since the epoch, without a process where bash allows it (bash >= 5 has
-# $EPOCHSECONDS, read directly by the prompt hook).
+# $EPOCHSECONDS, read directly by the prompt hook; an EPOCHSECONDS from the environment
+# only counts where bash itself provides it, and is digits).
 __stsenv_clock() {
-    if [[ -n ${EPOCHSECONDS-} ]]; then
+    if ((BASH_VERSINFO[0] >= 5)) && [[ -n ${EPOCHSECONDS-} && $EPOCHSECONDS != *[!0-9]* ]]; then
         __stsenv_now=$EPOCHSECONDS
     elif ((BASH_VERSINFO[0] > 4 || BASH_VERSINFO[1] >= 2)); then
         \builtin printf -v __stsenv_now '%(%s)T' -1
     else
         # bash < 4.2 has no builtin clock: one `date` per prompt while a role is active.
         __stsenv_now=$(\command date +%s)
+        # No time to trust: the role is over.
+        [[ -n $__stsenv_now && $__stsenv_now != *[!0-9]* ]] || __stsenv_now=$__stsenv_expiry
     fi
 }
 
+# --- prompt hook ---
 # Runs before every prompt and spawns no process. It keeps $?: it returns the status it
 # was called with (PROMPT_COMMAND runs it as `... && :`, so `set -e` cannot end the shell).
 # The usual prompt costs one arithmetic test and one string comparison: inactive, or
-# before __stsenv_next (when the minute shown changes) with PS1 and the opt-out as this
-# hook left them. Everything else, and every prompt of a bash without $EPOCHSECONDS
-# (< 5.0), goes to __stsenv_tick.
-if [[ -n ${EPOCHSECONDS-} ]]; then
+# before __stsenv_next (when the minute shown changes) with PS1, the opt-out and the
+# options that decide how PS1 is expanded (promptvars in $BASHOPTS; POSIX mode, which bash
+# flags with POSIXLY_CORRECT) as this hook left them, all in the one string compared.
+# Everything else, and every prompt of a bash without $EPOCHSECONDS (< 5.0), goes to
+# __stsenv_tick.
+if ((BASH_VERSINFO[0] >= 5)) && [[ -n ${EPOCHSECONDS-} && $EPOCHSECONDS != *[!0-9]* ]]; then
     __stsenv_prompt_hook() {
         __stsenv_status=$?
-        ((EPOCHSECONDS < __stsenv_next)) && [[ ${STSENV_DISABLE_PROMPT-}/${PS1-} == "$__stsenv_drawn" ]] ||
+        ((EPOCHSECONDS < __stsenv_next)) &&
+            [[ ${STSENV_DISABLE_PROMPT-}/$BASHOPTS${POSIXLY_CORRECT+/posix}/${PS1-} == "$__stsenv_drawn" ]] ||
             ((!__stsenv_expiry)) || __stsenv_tick
         return $__stsenv_status # digits: no quotes, the cheapest return (aliases: see the top)
     }
@@ -153,6 +268,7 @@ else
     }
 fi
 
+# --- tick / expiry / warning ---
 # A role is active and something is due: a new minute, the expiry, or a prompt to redraw.
 # ($1 is "activate" when a role was just exported: never renew it from there.)
 __stsenv_tick() {
@@ -181,7 +297,9 @@ __stsenv_expiring() {
     # shellcheck disable=SC2016 # the backticks are text
     \builtin printf 'stsenv: %s expires in %sm — `stsenv refresh` to renew\n' \
         "$__stsenv_role" "$__stsenv_minutes" >&2
-    if [[ ${STSENV_AUTO_REFRESH-} == 1 ]]; then
+    # Only a role started in this shell is renewed: an inherited one has nothing to renew it
+    # with but what the environment says.
+    if [[ ${STSENV_AUTO_REFRESH-} == 1 && -n ${__stsenv_use_args-} ]]; then
         \builtin printf 'stsenv: renewing %s (STSENV_AUTO_REFRESH=1)\n' "$__stsenv_role" >&2
         # Exported for the program, for this function only (a plain `VAR=1 stsenv` would
         # outlive the call in POSIX mode).
@@ -201,6 +319,7 @@ __stsenv_minutes_setting() {
     esac
 }
 
+# --- draw ---
 __stsenv_draw() {
     \builtin local __stsenv_setting __stsenv_text __stsenv_on='' __stsenv_off=''
     __stsenv_minutes=$1
@@ -222,7 +341,7 @@ __stsenv_draw() {
         fi
     fi
     __stsenv_ps1_remove
-    __stsenv_drawn=$__stsenv_prompt_off/${PS1-}
+    __stsenv_drawn=$__stsenv_prompt_off/$BASHOPTS${POSIXLY_CORRECT+/posix}/${PS1-}
     [[ $__stsenv_prompt_off != 1 ]] || \builtin return 0
     # A prompt framework that draws its own segment (starship's aws module reads
     # AWS_CREDENTIAL_EXPIRATION): stand aside, unless STSENV_DISABLE_PROMPT=0 asks for it.
@@ -239,10 +358,12 @@ __stsenv_draw() {
         __stsenv_on='\[\e[33m\]'
         [[ $STSENV_SEGMENT_LEVEL != urgent ]] || __stsenv_on='\[\e[1;31m\]'
     fi
-    # The role name comes from user config and must reach the prompt inert.
-    if \builtin shopt -q promptvars; then
-        # PS1 gets a reference: bash decodes `\` escapes before it expands parameters, and
-        # an expanded value is not expanded again, so `$(...)`, backticks and `\w` stay text.
+    # The role name comes from user config and must reach the prompt inert. POSIX mode
+    # expands `$(...)` in PS1 whatever promptvars says.
+    if \builtin shopt -q promptvars || [[ :$SHELLOPTS: == *:posix:* ]]; then
+        # PS1 gets a reference: bash decodes `\` escapes (and, in POSIX mode, `!`) before it
+        # expands parameters, and an expanded value is not expanded again, so `$(...)`,
+        # backticks, `\w` and `!` stay text.
         __stsenv_ps1_text=$__stsenv_text
         # shellcheck disable=SC2016 # the reference is meant literally
         __stsenv_ps1_inserted=$__stsenv_on'${__stsenv_ps1_text-}'$__stsenv_off
@@ -250,13 +371,10 @@ __stsenv_draw() {
         # No expansion at all: only the prompt's backslash escapes remain to neutralise.
         \builtin local __stsenv_bs=\\
         __stsenv_text=${__stsenv_text//"$__stsenv_bs"/"$__stsenv_bs$__stsenv_bs"}
-        if [[ :$SHELLOPTS: == *:posix:* ]]; then # POSIX mode: `!` is the history number
-            __stsenv_text=${__stsenv_text//"!"/"!!"}
-        fi
         __stsenv_ps1_inserted=$__stsenv_on$__stsenv_text$__stsenv_off
     fi
     PS1=$__stsenv_ps1_inserted${PS1-}
-    __stsenv_drawn=$__stsenv_prompt_off/$PS1
+    __stsenv_drawn=$__stsenv_prompt_off/$BASHOPTS${POSIXLY_CORRECT+/posix}/$PS1
 }
 
 # Strip exactly what __stsenv_draw inserted, so PS1 is byte-identical afterwards.
@@ -267,6 +385,7 @@ __stsenv_ps1_remove() {
     __stsenv_ps1_inserted=
 }
 
+# --- stsenv_prompt ---
 # `<role> <minutes>m` for custom prompts, computed now; nothing when no role is active.
 stsenv_prompt() {
     \builtin local __stsenv_now
@@ -277,6 +396,7 @@ stsenv_prompt() {
     fi
 }
 
+# --- install ---
 # Install the prompt hook once, next to whatever is there already (run last, so a tool
 # that rewrites PS1 at each prompt still gets the segment added).
 __stsenv_install() {
@@ -306,15 +426,14 @@ __stsenv_install() {
 }
 __stsenv_install
 
-# A role inherited from a parent shell is shown, and cleared at its expiry, here too.
-# (Loaded twice, the hook keeps the state it has.)
-case ${__stsenv_expiry-}${__stsenv_next-} in
-'' | *[!0-9]*) __stsenv_expiry=0 __stsenv_next=0 __stsenv_minutes=-1 __stsenv_drawn='' __stsenv_warned='' ;;
-esac
+# --- inherited role ---
+# A role inherited from a parent shell is shown, and cleared at its expiry, here too; it
+# cannot be renewed here (see __stsenv_activate). Loaded twice, the hook keeps its role.
 if [[ -n ${STSENV_EXPIRY-} ]] && ((!__stsenv_expiry)); then
     __stsenv_activate
 fi
 
+# --- completion ---
 # TAB completion: its script (`stsenv completion bash`) is loaded at the first TAB, so a new
 # shell starts no process for it. A completion already registered for stsenv is kept.
 __stsenv_complete_load() {

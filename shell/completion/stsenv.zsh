@@ -6,7 +6,10 @@
 # from the same table as its verbs and options.
 _stsenv() {
     \builtin local -a __stsenv_candidates
-    __stsenv_candidates=(${(f)"$(\command stsenv __complete zsh "${(@)words[2,CURRENT]}" 2>/dev/null)"})
+    # The word under the cursor as the command will see it: $PREFIX$SUFFIX, without the
+    # user's quoting (compadd quotes what it inserts by itself).
+    __stsenv_candidates=(${(f)"$(\command stsenv __complete zsh "${(@)words[2,CURRENT-1]}" \
+        "$PREFIX$SUFFIX" 2>/dev/null)"})
     _describe -t stsenv stsenv __stsenv_candidates
 }
 if [[ ${funcstack[1]-} == _stsenv ]]; then

@@ -100,7 +100,7 @@ def for_role(session: RoleSession, stamp: str | None, target_args: str | None = 
     )
     if target_args is not None:
         sets[USE_ARGS_VAR] = target_args
-    unsets = tuple(n for n in CLEARED_VARS if n not in sets)
+    unsets = tuple(n for n in CLEARED_VARS + LEGACY_VARS if n not in sets)
     # The list itself is managed too, so a nested shell's `clear` gives back its parent's.
     sets[VARS_VAR] = " ".join((*sets, VARS_VAR, *unsets))
     return EnvChange(sets, unsets)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stsenv.envchange import CLEARED_VARS, EnvChange, for_role, is_name
+from stsenv.envchange import CLEARED_VARS, LEGACY_VARS, EnvChange, for_role, is_name
 from stsenv.model import Credentials, RoleSession
 
 
@@ -29,7 +29,7 @@ def test_use_sets_credentials_and_state_and_unsets_profiles() -> None:
     assert change.sets["STSENV_EXPIRY"] == "1800000000"
     assert change.sets["STSENV_ROLE"] == "s3Full"
     assert "AWS_REGION" not in change.sets  # without a region the user's own stays
-    assert change.unsets == CLEARED_VARS
+    assert change.unsets == CLEARED_VARS + LEGACY_VARS  # the old name of USE_ARGS goes too
     assert change.sets["STSENV_VARS"].split() == list(change.names)
 
 
