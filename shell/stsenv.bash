@@ -66,6 +66,14 @@ stsenv() {
         fi
         \builtin return "$__stsenv_rc"
         ;;
+    exec | export | credential-process | login | logout)
+        # These get credentials from the user's own source, as a new shell would, not from
+        # the active role: the program runs with the baseline (restored in a subshell only).
+        (
+            __stsenv_restore
+            \command stsenv "$@"
+        )
+        ;;
     doctor)
         # doctor checks this hook from outside: tell it the shell, the hook's version and
         # where the prompt hook is installed (unexported shell state).

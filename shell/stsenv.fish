@@ -43,6 +43,10 @@ function stsenv --description 'Assume AWS IAM roles in this shell'
             set rc $status
             set -e -g __stsenv_own
             return $rc
+        case exec export credential-process login logout
+            # These get credentials from the user's own source, as a new shell would, not
+            # from the active role: the program runs with the baseline.
+            __stsenv_run_with_baseline $argv
         case doctor
             # doctor checks this hook from outside: tell it the shell, the hook's version
             # and which functions run at the prompt event (unexported shell state).

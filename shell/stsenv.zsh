@@ -56,6 +56,14 @@ stsenv() {
         \builtin setopt local_options no_aliases
         \builtin eval "$__stsenv_out"
         ;;
+    (exec | export | credential-process | login | logout)
+        # These get credentials from the user's own source, as a new shell would, not from
+        # the active role: the program runs with the baseline (restored in a subshell only).
+        (
+            __stsenv_restore
+            \command stsenv "$@"
+        )
+        ;;
     (doctor)
         # doctor checks this hook from outside: tell it the shell, the hook's version and
         # where the prompt hook is installed (unexported shell state).

@@ -34,7 +34,7 @@ class Param:
 
 
 class Verb:
-    __slots__ = ("changes_env", "help", "module", "name", "params")
+    __slots__ = ("baseline", "changes_env", "help", "module", "name", "params")
 
     def __init__(
         self,
@@ -43,6 +43,7 @@ class Verb:
         params: tuple[Param, ...] = (),
         changes_env: bool = False,
         module: str = "",
+        baseline: bool = False,
     ) -> None:
         self.name = name
         self.help = help
@@ -52,6 +53,9 @@ class Verb:
         self.changes_env = changes_env
         # The handler: stsenv.commands.<module>.<name with - as _>, imported when it runs.
         self.module = module or name.replace("-", "_")
+        # The hook's wrapper runs it with the shell's baseline, so that its credentials come
+        # from the user's own source (a baseline AWS_PROFILE too), not from the active role.
+        self.baseline = baseline
 
 
 JSON = Param("json", "Print JSON instead of text.", flag="--json", boolean=True)
@@ -203,6 +207,7 @@ VERBS: tuple[Verb, ...] = (
             ),
             *ASSUME_OPTIONS,
         ),
+        baseline=True,
     ),
     Verb(
         "roles",
@@ -232,6 +237,7 @@ VERBS: tuple[Verb, ...] = (
             Param("no_browser", "Print the address and code only; open no browser.",
                   flag="--no-browser", boolean=True),
         ),
+        baseline=True,
     ),
     Verb(
         "logout",
@@ -242,11 +248,13 @@ VERBS: tuple[Verb, ...] = (
             SSO_SESSION,
         ),
         module="login",
+        baseline=True,
     ),
     Verb(
         "credential-process",
         "Print a role's credentials as AWS credential_process JSON (for ~/.aws/config).",
         (TARGET, *ASSUME_OPTIONS),
+        baseline=True,
     ),
     Verb(
         "console",
@@ -309,6 +317,7 @@ VERBS: tuple[Verb, ...] = (
             ),
             *ASSUME_OPTIONS,
         ),
+        baseline=True,
     ),
     Verb(
         "completion",

@@ -85,18 +85,23 @@ def readme_functions() -> tuple[set[str], str]:
     return names, readme
 
 
-def wrapper_verbs(kind: str) -> list[str]:
-    """The verbs of the wrapper's first case arm (the ones whose output is evaluated)."""
+def wrapper_arms(kind: str) -> list[list[str]]:
+    """The verbs of each of the wrapper's case arms, in order (the first: the ones whose
+    output is evaluated; the second: the ones run with the baseline)."""
     source = text(kind)
     if kind == "fish":
-        body = source.split("function stsenv ", 1)[1]
-        match = re.search(r'switch "\$argv\[1\]"\s*\n\s*case ([a-z -]+)\n', body)
-        assert match, "no `case` in fish's wrapper"
-        return match.group(1).split()
-    body = source.split("\nstsenv() {", 1)[1]
-    match = re.search(r"case \$\{1-\} in\s*\n\s*\(?([a-z| -]+)\)\s*\n", body)
-    assert match, f"no `case` in {kind}'s wrapper"
-    return [verb.strip() for verb in match.group(1).split("|")]
+        body = source.split("function stsenv ", 1)[1].split("\nend\n", 1)[0]
+        return [arm.split() for arm in re.findall(r"^\s*case ([a-z -]+)$", body, re.MULTILINE)]
+    body = source.split("\nstsenv() {", 1)[1].split("\n}\n", 1)[0]
+    arms = re.findall(r"^    \(?([a-z][a-z| -]*)\)$", body, re.MULTILINE)
+    return [[verb.strip() for verb in arm.split("|")] for arm in arms]
+
+
+def wrapper_verbs(kind: str) -> list[str]:
+    """The verbs of the wrapper's first case arm (the ones whose output is evaluated)."""
+    arms = wrapper_arms(kind)
+    assert arms, f"no `case` in {kind}'s wrapper"
+    return arms[0]
 
 
 def sections(kind: str) -> list[str]:
@@ -108,6 +113,14 @@ def test_wrapper_evaluates_exactly_the_verbs_that_change_the_environment() -> No
     assert expected  # (use, clear, refresh)
     for kind in KINDS:
         assert wrapper_verbs(kind) == expected, kind
+
+
+def test_wrapper_runs_the_baseline_verbs_with_the_baseline() -> None:
+    """exec, export, credential-process, login, logout: the second arm of every wrapper."""
+    expected = [verb.name for verb in spec.VERBS if verb.baseline]
+    assert "exec" in expected
+    for kind in KINDS:
+        assert sorted(wrapper_arms(kind)[1]) == sorted(expected), kind
 
 
 @pytest.mark.parametrize("kind", KINDS)
