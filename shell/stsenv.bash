@@ -303,7 +303,7 @@ __stsenv_tick() {
 # is needed, the renewal fails with its own one-line message and the role runs out.
 __stsenv_expiring() {
     # shellcheck disable=SC2016 # the backticks are text
-    \builtin printf 'stsenv: %s expires in %sm — `stsenv refresh` to renew\n' \
+    \builtin printf 'stsenv: %s expires in %sm — `stsenv refresh` to renew, `stsenv exec --server` for a job that must outlive it\n' \
         "$__stsenv_role" "$__stsenv_minutes" >&2
     # Only a role started in this shell is renewed: an inherited one has nothing to renew it
     # with but what the environment says.

@@ -257,7 +257,7 @@ end
 # (the only time a prompt starts a process). The program asks no MFA code there: when one
 # is needed, the renewal fails with its own one-line message and the role runs out.
 function __stsenv_expiring
-    builtin printf 'stsenv: %s expires in %sm — `stsenv refresh` to renew\n' \
+    builtin printf 'stsenv: %s expires in %sm — `stsenv refresh` to renew, `stsenv exec --server` for a job that must outlive it\n' \
         $__stsenv_role (builtin math --scale=0 "floor(-($__stsenv_hi) / 60)") >&2
     # Only a role started in this shell is renewed: an inherited one has nothing to renew it
     # with but what the environment says.

@@ -283,7 +283,7 @@ __stsenv_tick() {
 # (the only time a prompt starts a process). The program asks no MFA code there: when one
 # is needed, the renewal fails with its own one-line message and the role runs out.
 __stsenv_expiring() {
-    \builtin print -ru2 -- "stsenv: $__stsenv_role expires in ${__stsenv_minutes}m — \`stsenv refresh\` to renew"
+    \builtin print -ru2 -- "stsenv: $__stsenv_role expires in ${__stsenv_minutes}m — \`stsenv refresh\` to renew, \`stsenv exec --server\` for a job that must outlive it"
     # Only a role started in this shell is renewed: an inherited one has nothing to renew it
     # with but what the environment says.
     if [[ ${STSENV_AUTO_REFRESH-} == 1 && -n ${__stsenv_use_args-} ]]; then

@@ -12,7 +12,10 @@ from fixtures.shells import SHELLS, InteractiveShell
 
 StartShell = Callable[..., InteractiveShell]
 
-NOTICE = "stsenv: s3Full expires in 3m — `stsenv refresh` to renew"
+NOTICE = (
+    "stsenv: s3Full expires in 3m — `stsenv refresh` to renew, "
+    "`stsenv exec --server` for a job that must outlive it"
+)
 RENEWING = "stsenv: renewing s3Full (STSENV_AUTO_REFRESH=1)"
 URGENT_OFFSET = 15 * 60 - (3 * 60 + 30)  # a 15-minute role then has 3m30s left
 

@@ -14,7 +14,10 @@ from fixtures.shells import SHELLS, InteractiveShell
 StartShell = Callable[..., InteractiveShell]
 
 COLOUR_TERM = {"TERM": "xterm-256color"}
-NOTICE = "stsenv: {} expires in {}m — `stsenv refresh` to renew"
+NOTICE = (
+    "stsenv: {} expires in {}m — `stsenv refresh` to renew, "
+    "`stsenv exec --server` for a job that must outlive it"
+)
 _SGR = re.compile(r"\x1b\[([0-9;]*)m")
 
 

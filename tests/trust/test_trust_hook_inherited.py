@@ -26,7 +26,10 @@ StartShell = Callable[..., InteractiveShell]
 USE_ARGS = USE_ARGS_VAR  # the name the program prints the `use` arguments under
 # Another source than the one the user chose: a different role, which the world accepts.
 FOREIGN_ARGS = json.dumps(["s3ExternalRole", "--external-id", "prjZ-external"])
-NOTICE = "stsenv: s3Full expires in 3m — `stsenv refresh` to renew"
+NOTICE = (
+    "stsenv: s3Full expires in 3m — `stsenv refresh` to renew, "
+    "`stsenv exec --server` for a job that must outlive it"
+)
 URGENT_OFFSET = 15 * 60 - (3 * 60 + 30)  # a 15-minute role then has 3m30s left
 LIST = "PATH HOME LANG TERM SHELL XDG_CONFIG_HOME AWS_REGION"
 
