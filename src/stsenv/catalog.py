@@ -1,4 +1,5 @@
-"""What can be assumed: stsenv's aliases and the AWS config's role profiles, with their
+"""What can be assumed: stsenv's aliases, every AWS profile that gives credentials, and the
+ACCOUNT/ROLE targets of cached IAM Identity Center listings, with their
 source, duration and the state of their session (active here, cached, or none), read
 without a network call. Used by `roles`, the picker of a bare `stsenv use`, TAB completion
 and `doctor`."""
