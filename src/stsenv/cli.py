@@ -106,9 +106,10 @@ def build_app(settings: Settings) -> Any:
         "left in the prompt, and have it cleared at expiry.",
         add_completion=False,
         pretty_exceptions_enable=False,
-        epilog="Examples:  stsenv use s3Full --duration 2h  |  stsenv status --json  |  "
-        "stsenv clear  |  stsenv exec s3Full -- aws s3 ls  |  stsenv export s3Full --format "
-        "env > s3Full.env.  Set-up: eval \"$(stsenv hook zsh)\" in ~/.zshrc (README.md).",
+        epilog="Examples:  stsenv use s3Full --duration 2h  |  stsenv login  |  stsenv use "
+        "dev-admin  |  stsenv roles --sso  |  stsenv status --json  |  stsenv clear  |  "
+        "stsenv exec --server s3Full -- terraform apply  |  stsenv export s3Full --output "
+        "s3Full.env.  Set-up: eval \"$(stsenv hook zsh)\" in ~/.zshrc (README.md).",
     )
 
     @app.callback()
