@@ -25,7 +25,8 @@ HOSTILE_BASELINE = {
 
 def shell_env(environ: dict[str, str]) -> dict[str, str]:
     """An environment without what the shell itself changes per command."""
-    return {k: v for k, v in environ.items() if k not in {"_", "OLDPWD"}}
+    # (FAKETIME_SHARED: libfaketime's own shared memory, which it may set up again.)
+    return {k: v for k, v in environ.items() if k not in {"_", "OLDPWD", "FAKETIME_SHARED"}}
 
 
 def managed(environ: dict[str, str]) -> dict[str, str]:

@@ -82,7 +82,8 @@ def shell_lines(output: str) -> list[str]:
 
 
 def bare(environ: dict[str, str]) -> dict[str, str]:
-    return {k: v for k, v in environ.items() if k not in {"_", "OLDPWD"}}
+    # (FAKETIME_SHARED: libfaketime's own shared memory, which it may set up again.)
+    return {k: v for k, v in environ.items() if k not in {"_", "OLDPWD", "FAKETIME_SHARED"}}
 
 
 # --- login and logout through the program ------------------------------------------------------

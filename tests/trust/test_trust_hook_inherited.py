@@ -35,7 +35,8 @@ LIST = "PATH HOME LANG TERM SHELL XDG_CONFIG_HOME AWS_REGION"
 
 
 def steady(environ: dict[str, str]) -> dict[str, str]:
-    return {k: v for k, v in environ.items() if k not in {"_", "OLDPWD"}}
+    # (FAKETIME_SHARED: libfaketime's own shared memory, which it may set up again.)
+    return {k: v for k, v in environ.items() if k not in {"_", "OLDPWD", "FAKETIME_SHARED"}}
 
 
 def stamp(tmp_path: Path, expiry: int) -> str:

@@ -73,11 +73,15 @@ def hostile_environment(kind: str, scenario: str, marker: Path) -> dict[str, str
     return env
 
 
+VOLATILE = {"_", "OLDPWD", "EPOCHSECONDS", "FAKETIME_SHARED"}
+
+
 def outside(environ: dict[str, str]) -> dict[str, str]:
     """What use/clear/expiry must leave alone: everything but AWS_*, STSENV_*, the shell's
-    own per-command names, and bash's EPOCHSECONDS (bash exports its own clock, not the
-    environment's value, when the environment had the name)."""
-    volatile = {"_", "OLDPWD", "EPOCHSECONDS"}
+    own per-command names, bash's EPOCHSECONDS (bash exports its own clock, not the
+    environment's value, when the environment had the name), and libfaketime's own
+    FAKETIME_SHARED (the shared memory it may set up again in a process of the shell's)."""
+    volatile = VOLATILE
     return {
         k: v
         for k, v in environ.items()
@@ -86,8 +90,8 @@ def outside(environ: dict[str, str]) -> dict[str, str]:
 
 
 def settled(environ: dict[str, str]) -> dict[str, str]:
-    """The whole environment but what changes by itself (bash's clock, see above)."""
-    return {k: v for k, v in environ.items() if k not in {"_", "OLDPWD", "EPOCHSECONDS"}}
+    """The whole environment but what changes by itself (see above)."""
+    return {k: v for k, v in environ.items() if k not in VOLATILE}
 
 
 def no_private(environ: dict[str, str]) -> None:

@@ -77,7 +77,8 @@ ZSH_HOSTILE_OPTIONS = "setopt prompt_subst prompt_bang glob_subst"  # every expa
 
 
 def without_volatile(environ: dict[str, str]) -> dict[str, str]:
-    return {k: v for k, v in environ.items() if k not in {"_", "OLDPWD"}}
+    # (FAKETIME_SHARED: libfaketime's own shared memory, which it may set up again.)
+    return {k: v for k, v in environ.items() if k not in {"_", "OLDPWD", "FAKETIME_SHARED"}}
 
 
 def expected_with_role(before: dict[str, str], role: dict[str, str | None], expiry: int,

@@ -22,7 +22,8 @@ StartShell = Callable[..., InteractiveShell]
 
 
 def without_noise(environ: dict[str, str]) -> dict[str, str]:
-    return {k: v for k, v in environ.items() if k not in {"_", "OLDPWD"}}
+    # (FAKETIME_SHARED: libfaketime's own shared memory, which it may set up again.)
+    return {k: v for k, v in environ.items() if k not in {"_", "OLDPWD", "FAKETIME_SHARED"}}
 
 
 @pytest.mark.parametrize("kind", SHELLS)

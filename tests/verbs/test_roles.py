@@ -20,7 +20,8 @@ PICK = r"empty to cancel\)> "
 
 
 def without_noise(environ: dict[str, str]) -> dict[str, str]:
-    return {k: v for k, v in environ.items() if k not in {"_", "OLDPWD"}}
+    # (FAKETIME_SHARED: libfaketime's own shared memory, which it may set up again.)
+    return {k: v for k, v in environ.items() if k not in {"_", "OLDPWD", "FAKETIME_SHARED"}}
 
 
 def test_roles_lists_aliases_and_profiles_without_a_network_call(
