@@ -9,50 +9,13 @@ import json
 import os
 import stat
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from fixtures.emulator import Federation
 from program_support import one_error_line, stsenv, with_pythonpath
-
-
-class Federation:
-    """A stand-in sign-in federation endpoint on 127.0.0.1: records each query, answers a
-    sign-in token (as tests/verbs/test_console.py's)."""
-
-    def __init__(self) -> None:
-        self.queries: list[dict[str, list[str]]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                outer.queries.append(parse_qs(urlsplit(self.path).query))
-                body = json.dumps({"SigninToken": "tok-1/2+3="}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/federation"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture
-def federation() -> Iterator[Federation]:
-    server = Federation()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
-
 
 MARKER = "CACHEDIR.TAG"
 SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55\n"

@@ -5,49 +5,14 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from fixtures.emulator import Federation
 from local_aws import ACCOUNT, REGION, ROLE
 from verbs_support import one_error_line, stsenv
-
-
-class Federation:
-    """GET /federation?Action=getSigninToken...: records each query, answers `answer`."""
-
-    def __init__(self) -> None:
-        self.queries: list[dict[str, list[str]]] = []
-        self.answer: tuple[int, str] = (200, json.dumps({"SigninToken": "tok-1/2+3="}))
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                outer.queries.append(parse_qs(urlsplit(self.path).query))
-                status, body = outer.answer
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(body.encode())
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/federation"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture
-def federation() -> Iterator[Federation]:
-    server = Federation()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
 
 
 @pytest.fixture
