@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -45,12 +44,6 @@ ADMIN_ARN = f"arn:aws:sts::{MOTO_ACCOUNT}:assumed-role/AdministratorAccess/{USER
 TOKEN_FIELDS = {"startUrl", "region", "accessToken", "expiresAt", "clientId", "clientSecret",
                 "registrationExpiresAt", "refreshToken"}  # fmt: skip
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-
-
-@pytest.fixture
-def center(aws_world: LocalAws) -> Iterator[IdentityCenter]:
-    with IdentityCenter(aws_world) as ic:
-        yield ic
 
 
 @pytest.fixture

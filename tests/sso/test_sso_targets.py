@@ -11,7 +11,7 @@ import re
 import stat
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import boto3
@@ -33,12 +33,6 @@ StartShell = Callable[..., InteractiveShell]
 STSENV = str(Path(VENV_BIN) / "stsenv")
 AWS = str(Path(VENV_BIN) / "aws")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
-
-
-@pytest.fixture
-def center(aws_world: LocalAws) -> Iterator[IdentityCenter]:
-    with IdentityCenter(aws_world) as ic:
-        yield ic
 
 
 @pytest.fixture
