@@ -56,8 +56,8 @@ STEPS: list[tuple[str, str, str]] = [
 
 
 def libfaketime() -> str | None:
-    found = glob.glob("/usr/lib/*/faketime/libfaketime.so.1") + glob.glob(
-        "/usr/lib/faketime/libfaketime.so.1"
+    found = glob.glob("/usr/lib/*/faketime/libfaketimeMT.so.1") + glob.glob(
+        "/usr/lib/faketime/libfaketimeMT.so.1"
     )
     return found[0] if found else None
 

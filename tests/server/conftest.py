@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from fixtures.emulator import base_env
-from fixtures.shells import need_tool
+from fixtures.shells import LIBFAKETIME, need_tool
 from local_aws import LocalAws
 
-from server.support import FAKETIME_LIBS, FakeClock
+from server.support import FakeClock
 
 
 def start_faked(workdir: Path | LocalAws, clock: FakeClock) -> LocalAws:
@@ -27,7 +27,7 @@ def start_faked(workdir: Path | LocalAws, clock: FakeClock) -> LocalAws:
 
 @pytest.fixture(scope="module")
 def fake_clock(tmp_path_factory: pytest.TempPathFactory) -> FakeClock:
-    lib = need_tool(FAKETIME_LIBS[0] if FAKETIME_LIBS else "libfaketime.so.1")
+    lib = need_tool(LIBFAKETIME)
     return FakeClock(tmp_path_factory.mktemp("clock") / "faketime.rc", lib)
 
 

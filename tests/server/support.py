@@ -3,7 +3,6 @@ the local world's count of AssumeRole calls, a ~/.aws whose [default] has keys, 
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import subprocess
@@ -20,7 +19,6 @@ HERE = Path(__file__).resolve().parent
 DRIVE = HERE / "drive.py"
 CALLER = HERE / "caller.py"
 STSENV = str(Path(VENV_BIN) / "stsenv")
-FAKETIME_LIBS = sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1"))
 
 
 def server_argv(target: str, *command: str, duration: str | None = None,
