@@ -202,7 +202,7 @@ __stsenv_restore() {
     fi
     __stsenv_ps1_remove
     \builtin unset -v STSENV_SEGMENT STSENV_SEGMENT_LEVEL __stsenv_role __stsenv_prompt_off \
-        __stsenv_ps1_text __stsenv_use_args
+        __stsenv_ps1_text __stsenv_use_args __stsenv_watch
     __stsenv_expiry=0 __stsenv_next=0 __stsenv_minutes=-1 __stsenv_drawn='' __stsenv_warned=''
 }
 
@@ -255,16 +255,18 @@ __stsenv_clock() {
 # Runs before every prompt and spawns no process. It keeps $?: it returns the status it
 # was called with (PROMPT_COMMAND runs it as `... && :`, so `set -e` cannot end the shell).
 # The usual prompt costs one arithmetic test and one string comparison: inactive, or
-# before __stsenv_next (when the minute shown changes) with PS1, the opt-out and the
-# options that decide how PS1 is expanded (promptvars in $BASHOPTS; POSIX mode, which bash
-# flags with POSIXLY_CORRECT) as this hook left them, all in the one string compared.
+# before __stsenv_next (when the minute shown changes) with PS1 and the opt-out as this hook
+# left them, all in the one string compared. When the segment holds a character that the
+# options expanding PS1 treat differently (__stsenv_watch is set: see __stsenv_draw), those
+# options (promptvars in $BASHOPTS; POSIX mode, which bash flags with POSIXLY_CORRECT) are
+# in the string too.
 # Everything else, and every prompt of a bash without $EPOCHSECONDS (< 5.0), goes to
 # __stsenv_tick.
 if ((BASH_VERSINFO[0] >= 5)) && [[ -n ${EPOCHSECONDS-} && $EPOCHSECONDS != *[!0-9]* ]]; then
     __stsenv_prompt_hook() {
         __stsenv_status=$?
         ((EPOCHSECONDS < __stsenv_next)) &&
-            [[ ${STSENV_DISABLE_PROMPT-}/$BASHOPTS${POSIXLY_CORRECT+/posix}/${PS1-} == "$__stsenv_drawn" ]] ||
+            [[ ${STSENV_DISABLE_PROMPT-}/${__stsenv_watch:+$BASHOPTS${POSIXLY_CORRECT+/posix}}/${PS1-} == "$__stsenv_drawn" ]] ||
             ((!__stsenv_expiry)) || __stsenv_tick
         return $__stsenv_status # digits: no quotes, the cheapest return (aliases: see the top)
     }
@@ -349,7 +351,8 @@ __stsenv_draw() {
         fi
     fi
     __stsenv_ps1_remove
-    __stsenv_drawn=$__stsenv_prompt_off/$BASHOPTS${POSIXLY_CORRECT+/posix}/${PS1-}
+    __stsenv_watch=''
+    __stsenv_drawn=$__stsenv_prompt_off//${PS1-}
     [[ $__stsenv_prompt_off != 1 ]] || \builtin return 0
     # A prompt framework that draws its own segment (starship's aws module reads
     # AWS_CREDENTIAL_EXPIRATION): stand aside, unless STSENV_DISABLE_PROMPT=0 asks for it.
@@ -366,23 +369,30 @@ __stsenv_draw() {
         __stsenv_on='\[\e[33m\]'
         [[ $STSENV_SEGMENT_LEVEL != urgent ]] || __stsenv_on='\[\e[1;31m\]'
     fi
-    # The role name comes from user config and must reach the prompt inert. POSIX mode
-    # expands `$(...)` in PS1 whatever promptvars says.
-    if \builtin shopt -q promptvars || [[ :$SHELLOPTS: == *:posix:* ]]; then
-        # PS1 gets a reference: bash decodes `\` escapes (and, in POSIX mode, `!`) before it
-        # expands parameters, and an expanded value is not expanded again, so `$(...)`,
-        # backticks, `\w` and `!` stay text.
-        __stsenv_ps1_text=$__stsenv_text
-        # shellcheck disable=SC2016 # the reference is meant literally
-        __stsenv_ps1_inserted=$__stsenv_on'${__stsenv_ps1_text-}'$__stsenv_off
-    else
-        # No expansion at all: only the prompt's backslash escapes remain to neutralise.
-        \builtin local __stsenv_bs=\\
-        __stsenv_text=${__stsenv_text//"$__stsenv_bs"/"$__stsenv_bs$__stsenv_bs"}
+    # The role name comes from user config and must reach the prompt inert. A text with
+    # none of $ ` \ ! ' " reads the same however PS1 is expanded, and goes in as it is.
+    # Otherwise the way in depends on the options, which the prompt hook then watches.
+    # POSIX mode expands `$(...)` in PS1 whatever promptvars says.
+    if [[ $__stsenv_text != *[\$\`\\\!\'\"]* ]]; then
         __stsenv_ps1_inserted=$__stsenv_on$__stsenv_text$__stsenv_off
+    else
+        __stsenv_watch=1
+        if \builtin shopt -q promptvars || [[ :$SHELLOPTS: == *:posix:* ]]; then
+            # PS1 gets a reference: bash decodes `\` escapes (and, in POSIX mode, `!`) before
+            # it expands parameters, and an expanded value is not expanded again, so `$(...)`,
+            # backticks, `\w` and `!` stay text.
+            __stsenv_ps1_text=$__stsenv_text
+            # shellcheck disable=SC2016 # the reference is meant literally
+            __stsenv_ps1_inserted=$__stsenv_on'${__stsenv_ps1_text-}'$__stsenv_off
+        else
+            # No expansion at all: only the prompt's backslash escapes remain to neutralise.
+            \builtin local __stsenv_bs=\\
+            __stsenv_text=${__stsenv_text//"$__stsenv_bs"/"$__stsenv_bs$__stsenv_bs"}
+            __stsenv_ps1_inserted=$__stsenv_on$__stsenv_text$__stsenv_off
+        fi
     fi
     PS1=$__stsenv_ps1_inserted${PS1-}
-    __stsenv_drawn=$__stsenv_prompt_off/$BASHOPTS${POSIXLY_CORRECT+/posix}/$PS1
+    __stsenv_drawn=$__stsenv_prompt_off/${__stsenv_watch:+$BASHOPTS${POSIXLY_CORRECT+/posix}}/$PS1
 }
 
 # Strip exactly what __stsenv_draw inserted, so PS1 is byte-identical afterwards.

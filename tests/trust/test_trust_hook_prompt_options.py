@@ -5,7 +5,8 @@ bash expands PS1 when `promptvars` is on *or* in POSIX mode (whatever promptvars
 zsh has PROMPT_SUBST, PROMPT_BANG and PROMPT_PERCENT. Every combination is switched on
 before a `use` and again, one after the other, while the role is shown: the prompt must
 show the hostile role name (or a hostile STSENV_PROMPT_FORMAT) as it is, and nothing in
-it may run.
+it may run. A plain role name, which bash puts into PS1 as it is and then stops watching the
+options for (shell/stsenv.bash __stsenv_draw), must show as it is under every one of them too.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ def option_sets(kind: str) -> list[str]:
 def expected_line(hostile: str) -> re.Pattern[str]:
     if hostile == "role":
         return re.compile(re.escape(f"[{HOSTILE_ROLE} ") + r"\d+m\] ")
+    if hostile == "plain":
+        return re.compile(r"\[s3Full \d+m\] ")
     pieces = HOSTILE_FORMAT.split("{minutes}")
     return re.compile(r"\d+".join(re.escape(p.replace("{role}", "s3Full")) for p in pieces))
 
@@ -61,13 +64,15 @@ def with_alias(aws_env: dict[str, str], tmp_path: Path, alias: str) -> dict[str,
     return {**aws_env, "STSENV_CONFIG": str(config)}
 
 
-@pytest.mark.parametrize("hostile", ["role", "format"])
+@pytest.mark.parametrize("hostile", ["role", "format", "plain"])
 @pytest.mark.parametrize("kind", ["bash", "zsh", "fish"])
 def test_segment_is_text_under_every_prompt_option_before_and_after_use(
     kind: str, hostile: str, start_shell: StartShell, aws_env: dict[str, str], tmp_path: Path
 ) -> None:
     if hostile == "role":
         env, target = with_alias(aws_env, tmp_path, HOSTILE_ROLE), HOSTILE_ROLE
+    elif hostile == "plain":
+        env, target = aws_env, "s3Full"
     else:
         env, target = {**aws_env, "STSENV_PROMPT_FORMAT": HOSTILE_FORMAT}, "s3Full"
     shell = start_shell(kind, env)
