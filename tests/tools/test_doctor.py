@@ -1,5 +1,8 @@
 """`stsenv doctor`: against the local AWS world in a subprocess (the hook's variables given
-as its wrapper gives them), and through the real hook in bash, zsh and fish."""
+as its wrapper gives them), and through the real hook in bash, zsh and fish. IAM Identity
+Center sign-ins: one line per [sso-session] and per legacy start URL of the AWS config, read
+from the token file the AWS CLI v2 and `stsenv login` share (no network call), the file
+itself treated as data."""
 
 from __future__ import annotations
 
@@ -11,6 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fixtures.identity_center import (
+    START_URL,
+    IdentityCenter,
+    approve_when_pending,
+    token_cache_path,
+    write_cli_v2_token,
+    write_sso_config,
+)
 from fixtures.shells import LIBFAKETIME, REPO, SHELLS, InteractiveShell, need_tool
 
 import stsenv
@@ -199,3 +210,113 @@ def test_doctor_through_the_hook(
     assert checks["environment"]["status"] == "ok"
     assert checks["alias s3Full"]["status"] == "ok"  # looked up from the user's own source
     assert "STSENV_HOOK_VERSION" not in shell.environ()  # passed to doctor only
+
+
+# --- IAM Identity Center sign-ins ------------------------------------------------------------
+
+CORP = "sign-in sso-session corp"
+LEGACY = f"sign-in {START_URL}"
+UNTIL = r"signed in until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(\d+h \d\dm left\); "
+
+
+@pytest.fixture
+def sso_env(aws_env: dict[str, str], center: IdentityCenter, tmp_path: Path) -> dict[str, str]:
+    config = tmp_path / "aws-config"
+    config.write_text(Path(aws_env["AWS_CONFIG_FILE"]).read_text())
+    write_sso_config(config, append=True)
+    env = {**aws_env, **center.env, **HOOKED, "AWS_CONFIG_FILE": str(config)}
+    env.pop("AWS_PROFILE")
+    return env
+
+
+def edit_token(path: Path, **changes: object) -> None:
+    data = json.loads(path.read_text())
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key)
+        else:
+            data[key] = value
+    path.write_text(json.dumps(data))
+
+
+def test_each_sign_in_says_where_it_stands(sso_env: dict[str, str], center: IdentityCenter) -> None:
+    home = Path(sso_env["HOME"])
+    code, checks = doctor(sso_env)
+    assert code == 0, checks  # not signed in is a state, not a fault
+    sign_ins = {k: (c["status"], c["message"], c["fix"]) for k, c in checks.items()
+                if k.startswith("sign-in")}  # fmt: skip
+    assert sign_ins == {
+        CORP: ("warn", "not signed in", "run `stsenv login --sso-session corp`"),
+        LEGACY: ("warn", "not signed in", "run `stsenv login --profile legacy-admin`"),
+    }
+    # Signed in as `aws sso login` leaves it: the session's token renews itself, the legacy
+    # one (no refresh, in botocore as in the AWS CLI) says what to run when it ends.
+    corp = write_cli_v2_token(home, center.issue_token(lifetime=3 * 3600))
+    write_cli_v2_token(home, center.issue_token(lifetime=600), session_name=None)
+    code, checks = doctor(sso_env)
+    assert code == 0
+    assert re.fullmatch(UNTIL + "renewed with its refresh token as it runs out",
+                        checks[CORP]["message"]), checks[CORP]  # fmt: skip
+    assert re.search(r"\((2h 59|3h 00)m left\)", checks[CORP]["message"])
+    assert re.fullmatch(UNTIL + r"then run `stsenv login --profile legacy-admin`",
+                        checks[LEGACY]["message"]), checks[LEGACY]  # fmt: skip
+    # The access token ran out: with a refresh token the next use renews it; without, sign in.
+    edit_token(corp, expiresAt="2020-01-01T00:00:00Z")
+    code, checks = doctor(sso_env)
+    assert (code, checks[CORP]["status"]) == (0, "ok")
+    assert checks[CORP]["message"].startswith("the access token ended at 2020-01-01 00:00 UTC; ")
+    edit_token(corp, refreshToken=None)
+    code, checks = doctor(sso_env)
+    assert (checks[CORP]["status"], checks[CORP]["message"], checks[CORP]["fix"]) == (
+        "warn", "the sign-in ended at 2020-01-01 00:00 UTC", "run `stsenv login --sso-session corp`"
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("damage", "status", "says"),
+    [
+        ("mode", "fail", "is readable or writable by others"),
+        ("symlink", "warn", "cannot be read"),
+        ("garbage", "warn", "is not a token file botocore can read"),
+        ("huge", "warn", "holds no access token"),
+        ("no expiry", "warn", "is not a token file botocore can read"),
+    ],
+)
+def test_a_token_file_is_data(
+    sso_env: dict[str, str], center: IdentityCenter, tmp_path: Path, damage: str, status: str,
+    says: str,
+) -> None:  # fmt: skip
+    issued = center.issue_token()
+    path = write_cli_v2_token(Path(sso_env["HOME"]), issued)
+    if damage == "mode":
+        path.chmod(0o644)
+    elif damage == "symlink":
+        elsewhere = tmp_path / "planted.json"
+        path.rename(elsewhere)
+        path.symlink_to(elsewhere)
+    elif damage == "garbage":
+        path.write_text('{"accessToken": "x", "expiresAt": "$(touch pwned)"}')
+    elif damage == "huge":
+        path.write_text(json.dumps({"accessToken": "x" * 100_000, "expiresAt": "2030-01-01"}))
+    else:
+        edit_token(path, expiresAt=None)
+    code, checks = doctor(sso_env)
+    check = checks[CORP]
+    assert (code, check["status"]) == (1 if status == "fail" else 0, status), check
+    assert check["message"].startswith(f"the token file {path} {says}"), check
+    assert issued["accessToken"] not in json.dumps(checks)  # a token never shows
+    assert not (Path(sso_env["HOME"]) / "pwned").exists()
+
+
+def test_doctor_after_login_in_a_real_shell(
+    start_shell: StartShell, sso_env: dict[str, str], center: IdentityCenter
+) -> None:
+    env = {k: v for k, v in sso_env.items() if k not in HOOKED}
+    shell = start_shell("bash", env)
+    assert "warn  sign-in sso-session corp: not signed in" in shell.run("stsenv doctor").output
+    approver = approve_when_pending(center, timeout=40)
+    assert shell.run("stsenv login --sso-session corp --no-browser", timeout=60).status == "0"
+    approver.join()
+    assert token_cache_path(Path(sso_env["HOME"]), "corp").exists()
+    shown = shell.run("stsenv doctor").output
+    assert re.search(r"ok    sign-in sso-session corp: " + UNTIL, shown), shown

@@ -1,15 +1,23 @@
 """What `stsenv doctor` asks botocore: the AWS profiles, and whether a source profile
 resolves to credentials. No network call and no program run: the providers that would
 call one (instance and container metadata, credential_process) are left out, and role or
-SSO credentials are only located, never fetched (botocore defers those until used)."""
+SSO credentials are only located, never fetched (botocore defers those until used). The
+IAM Identity Center sign-ins are read from their token files, as botocore would read them."""
 
 from __future__ import annotations
 
+import json
+import os
+import stat
+import time
+
 import botocore.session
 from botocore import exceptions as bx
+from botocore.utils import parse_timestamp
 
 from stsenv.aws import profiles
 from stsenv.aws.source import botocore_sees
+from stsenv.aws.sso_listing import SignIn, every_sign_in
 from stsenv.errors import UsageError
 
 TYPE_CHECKING = False
@@ -17,6 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 _CALLS_OUT = ("custom-process", "container-role", "iam-role")
+_MAX_TOKEN_BYTES = 64 * 1024  # the AWS CLI's token files are well under 4 KiB
 
 
 def profile_names(env: Mapping[str, str]) -> set[str]:
@@ -51,3 +60,62 @@ def _credentials_method(profile: str | None) -> str:
     if found is None:
         raise UsageError(f"{label} has no credentials")
     return str(found.method)
+
+
+def sign_ins(env: Mapping[str, str]) -> list[SignIn | UsageError]:
+    """The IAM Identity Center sign-ins of the AWS config botocore reads in `env`."""
+    with botocore_sees(env):
+        return every_sign_in(profiles.full_config())
+
+
+class TokenState:
+    """What a sign-in's token file says, read as data: `problem` when it cannot be used."""
+
+    __slots__ = ("expires_at", "present", "problem", "refreshable")
+
+    def __init__(self, present: bool, problem: str = "", expires_at: float = 0.0,
+                 refreshable: bool = False) -> None:  # fmt: skip
+        self.present = present  # the file exists
+        self.problem = problem  # why it cannot be used ("" when it can)
+        self.expires_at = expires_at  # the access token's end, epoch seconds
+        self.refreshable = refreshable  # botocore can renew it: refresh token, live client
+
+
+def token_state(sign_in: SignIn) -> TokenState:
+    """The sign-in's token file (the AWS CLI v2's), never followed through a symlink nor
+    trusted if another user could have written it. A legacy sign-in has no refresh, in
+    botocore as in the AWS CLI."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(sign_in.token_path, flags)
+    except FileNotFoundError:
+        return TokenState(False)
+    except OSError as e:
+        return TokenState(True, f"cannot be read ({e.strerror})")
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            return TokenState(True, "is not a regular file")
+        if st.st_uid != os.geteuid():
+            return TokenState(True, "is owned by another user")
+        if st.st_mode & 0o077:
+            return TokenState(True, "is readable or writable by others")
+        raw = f.read(_MAX_TOKEN_BYTES + 1)
+    try:
+        data = json.loads(raw) if len(raw) <= _MAX_TOKEN_BYTES else None
+        if not isinstance(data, dict) or not isinstance(data.get("accessToken"), str):
+            return TokenState(True, "holds no access token")
+        expires_at = parse_timestamp(data["expiresAt"]).timestamp()
+        registration = data.get("registrationExpiresAt")
+        refreshable = (
+            sign_in.session_name is not None
+            and all(
+                isinstance(data.get(k), str) and data[k]
+                for k in ("refreshToken", "clientId", "clientSecret")
+            )
+            and registration is not None
+            and parse_timestamp(registration).timestamp() > time.time()
+        )
+    except (ValueError, TypeError, KeyError, OverflowError):
+        return TokenState(True, "is not a token file botocore can read")
+    return TokenState(True, expires_at=expires_at, refreshable=refreshable)

@@ -152,6 +152,35 @@ def find_sign_in(
                      f"--profile P{_existing(sessions)}")  # fmt: skip
 
 
+def every_sign_in(full_config: Mapping[str, Any]) -> list[SignIn | UsageError]:
+    """Every sign-in of the config (for `doctor`): each [sso-session], by name, then each
+    legacy start URL once, through the first profile (by name) that has it. A section that
+    cannot be one is its UsageError, in its place."""
+    profiles = _section(full_config, "profiles")
+    sessions = _section(full_config, "sso_sessions")
+    found: list[SignIn | UsageError] = []
+    for name in sorted(sessions):
+        try:
+            found.append(_from_session(name, sessions[name], None))
+        except UsageError as e:
+            found.append(e)
+    urls: set[str] = set()
+    for name in sorted(profiles):
+        section = profiles[name]
+        url = section.get("sso_start_url")
+        if url is None or "sso_session" in section or str(url) in urls:
+            continue
+        urls.add(str(url))
+        try:
+            sign_in = _from_profile(name, profiles, sessions)
+        except UsageError as e:
+            found.append(e)
+            continue
+        if sign_in is not None:
+            found.append(sign_in)
+    return found
+
+
 def _section(config: Mapping[str, Any], name: str) -> dict[str, dict[str, Any]]:
     value = config.get(name)
     if not isinstance(value, dict):

@@ -77,6 +77,7 @@ def run(settings: Settings, environ: Mapping[str, str], as_json: bool) -> int:
 def checks_for(settings: Settings, environ: dict[str, str]) -> Iterator[Check]:
     yield from _hook(settings, environ)
     yield from _config(settings, environ)
+    yield from _sign_ins(environ)
     yield _cache(settings)
     yield _clock(settings)
     yield from _conflicts(environ)
@@ -185,6 +186,52 @@ def _config(settings: Settings, environ: dict[str, str]) -> Iterator[Check]:
             yield Check(f"alias {name}", FAIL, e.message, fix)
             continue
         yield Check(f"alias {name}", OK, f"{where} has credentials ({method})")
+
+
+# --- IAM Identity Center sign-ins -------------------------------------------------------------
+
+
+def _sign_ins(environ: dict[str, str]) -> Iterator[Check]:
+    """One line per sign-in of the AWS config, from its token file alone (no network)."""
+    from stsenv.activation import source_env
+    from stsenv.aws import checks
+
+    try:
+        found = checks.sign_ins(source_env(environ))
+    except StsenvError as e:
+        yield Check("sign-ins", FAIL, e.message, "fix the AWS config file")
+        return
+    now = time.time()
+    for sign_in in found:
+        if isinstance(sign_in, StsenvError):
+            yield Check("sign-in", FAIL, sign_in.message, "fix the AWS config file")
+            continue
+        name = f"sign-in {sign_in.label}"
+        login = f"run `{sign_in.login_hint}`"
+        token = checks.token_state(sign_in)
+        if not token.present:
+            yield Check(name, WARN, "not signed in", login)
+        elif token.problem == "is readable or writable by others":
+            yield Check(name, FAIL, f"the token file {sign_in.token_path} {token.problem}",
+                        f"run `chmod 600 {sign_in.token_path}`")  # fmt: skip
+        elif token.problem:
+            yield Check(name, WARN, f"the token file {sign_in.token_path} {token.problem}",
+                        f"remove it and {login}")  # fmt: skip
+        elif token.expires_at > now:
+            left = int(token.expires_at - now) // 60
+            then = ("renewed with its refresh token as it runs out" if token.refreshable
+                    else f"then {login}")  # fmt: skip
+            yield Check(name, OK, f"signed in until {_utc(token.expires_at)} ({left // 60}h "
+                        f"{left % 60:02d}m left); {then}")  # fmt: skip
+        elif token.refreshable:
+            yield Check(name, OK, f"the access token ended at {_utc(token.expires_at)}; the next "
+                        "use renews it with its refresh token while the sign-in lasts")  # fmt: skip
+        else:
+            yield Check(name, WARN, f"the sign-in ended at {_utc(token.expires_at)}", login)
+
+
+def _utc(epoch: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(epoch))
 
 
 # --- the cache and the clock -------------------------------------------------------------------
