@@ -71,12 +71,13 @@ def sign_ins(env: Mapping[str, str]) -> list[SignIn | UsageError]:
 class TokenState:
     """What a sign-in's token file says, read as data: `problem` when it cannot be used."""
 
-    __slots__ = ("expires_at", "present", "problem", "refreshable")
+    __slots__ = ("expires_at", "exposed", "present", "problem", "refreshable")
 
     def __init__(self, present: bool, problem: str = "", expires_at: float = 0.0,
-                 refreshable: bool = False) -> None:  # fmt: skip
+                 refreshable: bool = False, exposed: bool = False) -> None:  # fmt: skip
         self.present = present  # the file exists
         self.problem = problem  # why it cannot be used ("" when it can)
+        self.exposed = exposed  # others may read or write it: the token is a secret
         self.expires_at = expires_at  # the access token's end, epoch seconds
         self.refreshable = refreshable  # botocore can renew it: refresh token, live client
 
@@ -99,7 +100,7 @@ def token_state(sign_in: SignIn) -> TokenState:
         if st.st_uid != os.geteuid():
             return TokenState(True, "is owned by another user")
         if st.st_mode & 0o077:
-            return TokenState(True, "is readable or writable by others")
+            return TokenState(True, "is readable or writable by others", exposed=True)
         raw = f.read(_MAX_TOKEN_BYTES + 1)
     try:
         data = json.loads(raw) if len(raw) <= _MAX_TOKEN_BYTES else None

@@ -194,7 +194,7 @@ def _config(settings: Settings, environ: dict[str, str]) -> Iterator[Check]:
 def _sign_ins(environ: dict[str, str]) -> Iterator[Check]:
     """One line per sign-in of the AWS config, from its token file alone (no network)."""
     from stsenv.activation import source_env
-    from stsenv.aws import checks
+    from stsenv.aws import checks  # botocore: imported by the checks that read AWS files
 
     try:
         found = checks.sign_ins(source_env(environ))
@@ -211,7 +211,7 @@ def _sign_ins(environ: dict[str, str]) -> Iterator[Check]:
         token = checks.token_state(sign_in)
         if not token.present:
             yield Check(name, WARN, "not signed in", login)
-        elif token.problem == "is readable or writable by others":
+        elif token.exposed:
             yield Check(name, FAIL, f"the token file {sign_in.token_path} {token.problem}",
                         f"run `chmod 600 {sign_in.token_path}`")  # fmt: skip
         elif token.problem:
