@@ -15,8 +15,9 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
@@ -239,7 +240,7 @@ def login(
     Ctrl-C while waiting leaves no token file behind (it is written once, atomically)."""
     session = _session(sign_in)
     oidc = _client(session, "sso-oidc", sign_in, attempts=3)
-    try:
+    with _oidc_failures(sign_in):
         registration = _registration(oidc, sign_in, now)
         try:
             auth = _start(oidc, sign_in, registration)
@@ -250,12 +251,6 @@ def login(
         url = str(auth.get("verificationUriComplete") or auth["verificationUri"])
         interval = int(auth.get("interval") or DEFAULT_INTERVAL)
         deadline = now() + int(auth.get("expiresIn") or DEFAULT_DEVICE_CODE_LIFE)
-    except bx.ClientError as e:
-        raise _oidc_error(e, sign_in) from None
-    except bx.BotoCoreError as e:
-        raise _unreachable(e, sign_in) from None
-    except (KeyError, TypeError, ValueError):
-        raise _not_api(sign_in) from None
 
     notify(f"to sign in to {sign_in.start_url}, open {url} and confirm the code {user_code}")
     if open_browser and not _open(url):
@@ -264,43 +259,52 @@ def login(
     expired = AwsDenied(f"the sign-in code {user_code} expired before it was confirmed: run "
                         f"`{sign_in.login_hint}` again")  # fmt: skip
     while True:
-        try:
-            answer = oidc.create_token(
-                grantType=DEVICE_GRANT,
-                clientId=registration["clientId"],
-                clientSecret=registration["clientSecret"],
-                deviceCode=device_code,
-            )
-            token = {
-                "startUrl": sign_in.start_url,
-                "region": sign_in.region,
-                "accessToken": str(answer["accessToken"]),
-                "expiresAt": _iso(now() + int(answer["expiresIn"])),
-                "clientId": registration["clientId"],
-                "clientSecret": registration["clientSecret"],
-                "registrationExpiresAt": registration["expiresAt"],
-            }
-            if answer.get("refreshToken"):
-                token["refreshToken"] = str(answer["refreshToken"])
-            break
-        except oidc.exceptions.AuthorizationPendingException:
-            pass
-        except oidc.exceptions.SlowDownException:
-            interval += SLOW_DOWN_DELAY
-        except oidc.exceptions.ExpiredTokenException:
-            raise expired from None
-        except oidc.exceptions.AccessDeniedException:
-            raise AwsDenied(f"the sign-in to {sign_in.label} was denied in the browser") from None
-        except bx.ClientError as e:
-            raise _oidc_error(e, sign_in) from None
-        except bx.BotoCoreError as e:
-            raise _unreachable(e, sign_in) from None
-        except (KeyError, TypeError, ValueError):
-            raise _not_api(sign_in) from None
+        with _oidc_failures(sign_in):
+            try:
+                answer = oidc.create_token(
+                    grantType=DEVICE_GRANT,
+                    clientId=registration["clientId"],
+                    clientSecret=registration["clientSecret"],
+                    deviceCode=device_code,
+                )
+                token = {
+                    "startUrl": sign_in.start_url,
+                    "region": sign_in.region,
+                    "accessToken": str(answer["accessToken"]),
+                    "expiresAt": _iso(now() + int(answer["expiresIn"])),
+                    "clientId": registration["clientId"],
+                    "clientSecret": registration["clientSecret"],
+                    "registrationExpiresAt": registration["expiresAt"],
+                }
+                if answer.get("refreshToken"):
+                    token["refreshToken"] = str(answer["refreshToken"])
+                break
+            except oidc.exceptions.AuthorizationPendingException:
+                pass
+            except oidc.exceptions.SlowDownException:
+                interval += SLOW_DOWN_DELAY
+            except oidc.exceptions.ExpiredTokenException:
+                raise expired from None
+            except oidc.exceptions.AccessDeniedException:
+                denied = f"the sign-in to {sign_in.label} was denied in the browser"
+                raise AwsDenied(denied) from None
         if now() + interval > deadline:
             raise expired
         sleep(interval)
     _write_private(token_dir(), sign_in.key + ".json", token)
+
+
+@contextmanager
+def _oidc_failures(sign_in: SignIn) -> Iterator[None]:
+    """SSO-OIDC's failures, the ones not handled where the call is, as one line each."""
+    try:
+        yield
+    except bx.ClientError as e:
+        raise _oidc_error(e, sign_in) from None
+    except bx.BotoCoreError as e:
+        raise _unreachable(e, sign_in) from None
+    except (KeyError, TypeError, ValueError):
+        raise _not_api(sign_in) from None
 
 
 def _start(oidc: Any, sign_in: SignIn, registration: dict[str, str]) -> dict[str, Any]:
