@@ -24,7 +24,6 @@ from fixtures.identity_center import (
     approve_when_pending,
     token_cache_path,
     write_cli_v2_token,
-    write_sso_config,
 )
 from fixtures.shells import SHELLS, InteractiveShell
 from local_aws import REGION, LocalAws
@@ -33,18 +32,6 @@ StartShell = Callable[..., InteractiveShell]
 STSENV = str(Path(VENV_BIN) / "stsenv")
 AWS = str(Path(VENV_BIN) / "aws")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
-
-
-@pytest.fixture
-def sso_env(aws_env: dict[str, str], center: IdentityCenter, tmp_path: Path) -> dict[str, str]:
-    """The moto world's config with the SSO profiles appended, the stand-in's endpoints, and
-    no sign-in yet (HOME is the test's own)."""
-    config = tmp_path / "aws-config"
-    config.write_text(Path(aws_env["AWS_CONFIG_FILE"]).read_text())
-    write_sso_config(config, append=True)
-    env = {**aws_env, **center.env, "AWS_CONFIG_FILE": str(config)}
-    env.pop("AWS_PROFILE")
-    return env
 
 
 def signed_in(env: dict[str, str], center: IdentityCenter, legacy: bool = False) -> None:

@@ -20,7 +20,6 @@ from fixtures.identity_center import (
     approve_when_pending,
     token_cache_path,
     write_cli_v2_token,
-    write_sso_config,
 )
 from fixtures.shells import LIBFAKETIME, REPO, SHELLS, InteractiveShell, need_tool
 
@@ -220,13 +219,9 @@ UNTIL = r"signed in until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(\d+h \d\dm left\); "
 
 
 @pytest.fixture
-def sso_env(aws_env: dict[str, str], center: IdentityCenter, tmp_path: Path) -> dict[str, str]:
-    config = tmp_path / "aws-config"
-    config.write_text(Path(aws_env["AWS_CONFIG_FILE"]).read_text())
-    write_sso_config(config, append=True)
-    env = {**aws_env, **center.env, **HOOKED, "AWS_CONFIG_FILE": str(config)}
-    env.pop("AWS_PROFILE")
-    return env
+def hooked_sso(sso_env: dict[str, str]) -> dict[str, str]:
+    """fixtures/emulator.py's sso_env, with the variables the hook's wrapper gives doctor."""
+    return {**sso_env, **HOOKED}
 
 
 def edit_token(path: Path, **changes: object) -> None:
@@ -239,9 +234,11 @@ def edit_token(path: Path, **changes: object) -> None:
     path.write_text(json.dumps(data))
 
 
-def test_each_sign_in_says_where_it_stands(sso_env: dict[str, str], center: IdentityCenter) -> None:
-    home = Path(sso_env["HOME"])
-    code, checks = doctor(sso_env)
+def test_each_sign_in_says_where_it_stands(
+    hooked_sso: dict[str, str], center: IdentityCenter
+) -> None:
+    home = Path(hooked_sso["HOME"])
+    code, checks = doctor(hooked_sso)
     assert code == 0, checks  # not signed in is a state, not a fault
     sign_ins = {k: (c["status"], c["message"], c["fix"]) for k, c in checks.items()
                 if k.startswith("sign-in")}  # fmt: skip
@@ -253,7 +250,7 @@ def test_each_sign_in_says_where_it_stands(sso_env: dict[str, str], center: Iden
     # one (no refresh, in botocore as in the AWS CLI) says what to run when it ends.
     corp = write_cli_v2_token(home, center.issue_token(lifetime=3 * 3600))
     write_cli_v2_token(home, center.issue_token(lifetime=600), session_name=None)
-    code, checks = doctor(sso_env)
+    code, checks = doctor(hooked_sso)
     assert code == 0
     assert re.fullmatch(UNTIL + "renewed with its refresh token as it runs out",
                         checks[CORP]["message"]), checks[CORP]  # fmt: skip
@@ -262,11 +259,11 @@ def test_each_sign_in_says_where_it_stands(sso_env: dict[str, str], center: Iden
                         checks[LEGACY]["message"]), checks[LEGACY]  # fmt: skip
     # The access token ran out: with a refresh token the next use renews it; without, sign in.
     edit_token(corp, expiresAt="2020-01-01T00:00:00Z")
-    code, checks = doctor(sso_env)
+    code, checks = doctor(hooked_sso)
     assert (code, checks[CORP]["status"]) == (0, "ok")
     assert checks[CORP]["message"].startswith("the access token ended at 2020-01-01 00:00 UTC; ")
     edit_token(corp, refreshToken=None)
-    code, checks = doctor(sso_env)
+    code, checks = doctor(hooked_sso)
     assert (checks[CORP]["status"], checks[CORP]["message"], checks[CORP]["fix"]) == (
         "warn", "the sign-in ended at 2020-01-01 00:00 UTC", "run `stsenv login --sso-session corp`"
     )  # fmt: skip
@@ -283,11 +280,11 @@ def test_each_sign_in_says_where_it_stands(sso_env: dict[str, str], center: Iden
     ],
 )
 def test_a_token_file_is_data(
-    sso_env: dict[str, str], center: IdentityCenter, tmp_path: Path, damage: str, status: str,
+    hooked_sso: dict[str, str], center: IdentityCenter, tmp_path: Path, damage: str, status: str,
     says: str,
 ) -> None:  # fmt: skip
     issued = center.issue_token()
-    path = write_cli_v2_token(Path(sso_env["HOME"]), issued)
+    path = write_cli_v2_token(Path(hooked_sso["HOME"]), issued)
     if damage == "mode":
         path.chmod(0o644)
     elif damage == "symlink":
@@ -300,19 +297,18 @@ def test_a_token_file_is_data(
         path.write_text(json.dumps({"accessToken": "x" * 100_000, "expiresAt": "2030-01-01"}))
     else:
         edit_token(path, expiresAt=None)
-    code, checks = doctor(sso_env)
+    code, checks = doctor(hooked_sso)
     check = checks[CORP]
     assert (code, check["status"]) == (1 if status == "fail" else 0, status), check
     assert check["message"].startswith(f"the token file {path} {says}"), check
     assert issued["accessToken"] not in json.dumps(checks)  # a token never shows
-    assert not (Path(sso_env["HOME"]) / "pwned").exists()
+    assert not (Path(hooked_sso["HOME"]) / "pwned").exists()
 
 
 def test_doctor_after_login_in_a_real_shell(
     start_shell: StartShell, sso_env: dict[str, str], center: IdentityCenter
 ) -> None:
-    env = {k: v for k, v in sso_env.items() if k not in HOOKED}
-    shell = start_shell("bash", env)
+    shell = start_shell("bash", sso_env)
     assert "warn  sign-in sso-session corp: not signed in" in shell.run("stsenv doctor").output
     approver = approve_when_pending(center, timeout=40)
     assert shell.run("stsenv login --sso-session corp --no-browser", timeout=60).status == "0"

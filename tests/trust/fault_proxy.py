@@ -11,8 +11,9 @@ import http.client
 import re
 import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from fixtures.loopback import QuietHandler, serve
 
 STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 
@@ -58,7 +59,7 @@ class FaultProxy:
         self.release = threading.Event()  # ends every hang
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
 
             def do_POST(self) -> None:
@@ -73,7 +74,7 @@ class FaultProxy:
                     self.close_connection = True
                     return
                 if fault in ANSWERS:
-                    self._answer(*ANSWERS[fault])
+                    self.reply(*ANSWERS[fault], "text/xml")
                     return
                 status, headers, answer = outer._forward(
                     self.command, self.path, self.headers, body
@@ -88,25 +89,11 @@ class FaultProxy:
                     return
                 if fault in REWRITES:
                     answer = REWRITES[fault](answer)
-                self._answer(status, answer, headers.get("Content-Type", "text/xml"))
+                self.reply(status, answer, headers.get("Content-Type", "text/xml"))
 
             do_GET = do_POST
 
-            def _answer(self, status: int, body: bytes, content_type: str = "text/xml") -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.server, self.endpoint = serve(Handler)
 
     def _forward(
         self, method: str, path: str, headers: object, body: bytes
