@@ -106,6 +106,9 @@ def build_app(settings: Settings) -> Any:
         "left in the prompt, and have it cleared at expiry.",
         add_completion=False,
         pretty_exceptions_enable=False,
+        # Plain help: typer 0.29's rich panels show every boolean flag as `--force <bool>`
+        # (tests/unit/test_help.py).
+        rich_markup_mode=None,
         epilog="Examples:  stsenv use s3Full --duration 2h  |  stsenv login  |  stsenv use "
         "dev-admin  |  stsenv roles --sso  |  stsenv status --json  |  stsenv clear  |  "
         "stsenv exec --server s3Full -- terraform apply  |  stsenv export s3Full --output "
