@@ -20,7 +20,7 @@ from stsenv.settings import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from stsenv.model import RoleSession
+    from stsenv.model import Credentials, RoleSession
 
 CREDENTIAL_VARS = (
     "AWS_ACCESS_KEY_ID",
@@ -77,17 +77,19 @@ def rfc3339(epoch: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
+def credential_values(creds: Credentials) -> dict[str, str]:
+    """CREDENTIAL_VARS for `creds`: what `use` sets and what every `stsenv export` format
+    carries (exports.variables)."""
+    values = (creds.access_key_id, creds.secret_access_key, creds.session_token)
+    return dict(zip(CREDENTIAL_VARS, (*values, rfc3339(creds.expiration)), strict=True))
+
+
 def for_role(session: RoleSession, stamp: str | None, target_args: str | None = None) -> EnvChange:
     """What `use` does to the shell for an assumed role; `target_args` (the `use`
     arguments, encoded by stsenv.use_args) lets `refresh` assume it again. Without a clock
     stamp (None: no safe place for one) STSENV_STAMP is empty: only fish reads it."""
     creds = session.credentials
-    sets = {
-        "AWS_ACCESS_KEY_ID": creds.access_key_id,
-        "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
-        "AWS_SESSION_TOKEN": creds.session_token,
-        "AWS_CREDENTIAL_EXPIRATION": rfc3339(creds.expiration),
-    }
+    sets = credential_values(creds)
     if session.region:
         sets.update(dict.fromkeys(REGION_VARS, session.region))
     sets.update(

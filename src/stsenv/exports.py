@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import re
 
-from stsenv.envchange import rfc3339
+from stsenv.envchange import credential_values, rfc3339
 from stsenv.errors import UsageError
+from stsenv.spec import EXPORT_FORMATS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -15,18 +16,14 @@ if TYPE_CHECKING:
 
     from stsenv.model import Credentials
 
-FORMATS = ("env", "dotenv", "json", "bash", "zsh", "fish", "powershell")
-_PLAIN = re.compile(r"^[A-Za-z0-9_/+=:.@-]*$")  # needs no quoting in a .env or a shell
+FORMATS = EXPORT_FORMATS  # the one list, in spec.py: `--format`'s values and help too
+_PLAIN = re.compile(r"[A-Za-z0-9_/+=:.@-]*")  # needs no quoting in a .env or a shell
 
 
 def variables(creds: Credentials) -> dict[str, str]:
-    """What every format carries: the tutorial's three, plus the expiry the SDKs read."""
-    return {
-        "AWS_ACCESS_KEY_ID": creds.access_key_id,
-        "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
-        "AWS_SESSION_TOKEN": creds.session_token,
-        "AWS_CREDENTIAL_EXPIRATION": rfc3339(creds.expiration),
-    }
+    """What every format carries: the tutorial's three, plus the expiry the SDKs read
+    (the names and values `use` sets, from envchange)."""
+    return credential_values(creds)
 
 
 def check_format(name: str) -> str:
@@ -37,7 +34,7 @@ def check_format(name: str) -> str:
 
 def render(name: str, creds: Credentials) -> str:
     from stsenv import shells
-    from stsenv.shells import posix
+    from stsenv.shells import posix, powershell
 
     values = variables(creds)
     if name == "json":
@@ -50,7 +47,7 @@ def render(name: str, creds: Credentials) -> str:
         # docker --env-file and python-dotenv: NAME=VALUE, with no quotes to strip.
         lines = [f"{k}={_dotenv(v)}" for k, v in values.items()]
     elif name == "powershell":
-        lines = [f"$Env:{k} = '{v.replace(chr(39), chr(39) * 2)}'" for k, v in values.items()]
+        lines = [f"$Env:{k} = {powershell.quote(v)}" for k, v in values.items()]
     elif name == "fish":
         quote = shells.get("fish").quote
         lines = [f"set -gx {k} {quote(v)}" for k, v in values.items()]
@@ -74,11 +71,11 @@ def credential_process(creds: Credentials) -> str:
 
 
 def _maybe(value: str, quote: Callable[[str], str]) -> str:
-    return value if _PLAIN.match(value) else quote(value)
+    return value if _PLAIN.fullmatch(value) else quote(value)
 
 
 def _dotenv(value: str) -> str:
-    if not _PLAIN.match(value):
+    if not _PLAIN.fullmatch(value):
         # A .env file has no quoting every reader agrees on; STS never sends such a value.
         raise UsageError("a credential holds characters a .env file cannot carry: use json")
     return value

@@ -58,10 +58,23 @@ class Verb:
         self.baseline = baseline
 
 
+# Lists that more than one part needs, written once here (spec.py costs the fast path
+# nothing more): the shells with a hook (shells.SHELLS holds one entry each; the named test
+# tests/unit/test_one_place.py keeps them equal) and the formats of `stsenv export`
+# (exports.render writes each).
+SHELL_NAMES = ("bash", "zsh", "fish")
+EXPORT_FORMATS = ("env", "dotenv", "json", "bash", "zsh", "fish", "powershell")
+
+
+def one_of(names: tuple[str, ...]) -> str:
+    """("a", "b", "c") as "a, b or c", for help texts."""
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
 JSON = Param("json", "Print JSON instead of text.", flag="--json", boolean=True)
 SHELL = Param(
-    "shell", "bash, zsh or fish (detected when omitted).", metavar="SHELL",
-    choices=("bash", "zsh", "fish"),
+    "shell", f"{one_of(SHELL_NAMES)} (detected when omitted).", metavar="SHELL",
+    choices=SHELL_NAMES,
 )  # fmt: skip
 TARGET = Param(
     "target",
@@ -187,11 +200,11 @@ VERBS: tuple[Verb, ...] = (
         (
             TARGET,
             Param(
-                "format",
-                "env (export lines), dotenv, json, bash, zsh, fish or powershell.",
+                "export_format",
+                f"{EXPORT_FORMATS[0]} (export lines, the default), {one_of(EXPORT_FORMATS[1:])}.",
                 flag="--format",
                 metavar="FORMAT",
-                choices=("env", "dotenv", "json", "bash", "zsh", "fish", "powershell"),
+                choices=EXPORT_FORMATS,
             ),
             Param(
                 "force",
@@ -321,7 +334,8 @@ VERBS: tuple[Verb, ...] = (
     ),
     Verb(
         "completion",
-        "Print the TAB-completion script for bash, zsh or fish (the hook loads it by itself).",
+        f"Print the TAB-completion script for {one_of(SHELL_NAMES)} (the hook loads it by "
+        "itself).",
         (SHELL,),
         module="hook",
     ),

@@ -21,7 +21,7 @@ from fixtures.identity_center import (
     token_cache_path,
     write_cli_v2_token,
 )
-from fixtures.shells import LIBFAKETIME, REPO, SHELLS, InteractiveShell, need_tool
+from fixtures.shells import LIBFAKETIME, SHELLS, InteractiveShell, need_tool
 
 import stsenv
 
@@ -179,12 +179,6 @@ def test_doctor_makes_no_network_call(env: dict[str, str]) -> None:
     # An endpoint nobody listens on: doctor must not notice.
     offline = {**env, "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
     assert doctor(offline)[0] == 0
-
-
-def test_hook_files_carry_the_programs_version() -> None:
-    for shell in SHELLS:
-        text = (REPO / "shell" / f"stsenv.{shell}").read_text()
-        assert re.search(rf"__stsenv_hook_version[= ]{re.escape(stsenv.__version__)} ", text), shell
 
 
 @pytest.mark.parametrize("kind", SHELLS)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from stsenv.settings import Settings
 
-SHELLS = ("bash", "zsh", "fish")
+SHELLS = spec.SHELL_NAMES  # the shells with a completion script
 ROOT_OPTIONS = (("--version", "Show the version."), ("--help", "Show the help."))
 
 

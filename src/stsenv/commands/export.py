@@ -20,14 +20,14 @@ if TYPE_CHECKING:
 def export(
     settings: Settings,
     target: str,
-    format: str | None,
+    export_format: str | None,
     force: bool,
     output: str | None = None,
     **options: Any,
 ) -> int:
     from stsenv import aws
 
-    name = exports.check_format(format or "env")
+    name = exports.check_format(export_format or "env")
     if output is None and sys.stdout.isatty() and not force:
         # Secrets on a terminal end up in scrollback and screen shares.
         raise UsageError(
