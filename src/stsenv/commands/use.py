@@ -31,10 +31,8 @@ def hooked_shell(settings: Settings, verb: str) -> Shell:
     return shells.get(settings.shell)
 
 
-def use(settings: Settings, **options: Any) -> int:
+def use(settings: Settings, *, quiet: bool = False, login: bool = False, **options: Any) -> int:
     shell = hooked_shell(settings, "use")
-    quiet = bool(options.pop("quiet", False))
-    login = bool(options.pop("login", False))
     now = int(time.time())
     if options.get("target") is None:
         from stsenv.catalog import pick_target
@@ -78,4 +76,5 @@ def refresh(settings: Settings) -> int:
         raise NotActive(
             "no role started in this shell to refresh: start one with `stsenv use TARGET`"
         )
-    return use(settings, **use_args.decode(settings.refresh_args))
+    values: dict[str, Any] = use_args.decode(settings.refresh_args)
+    return use(settings, **values)
