@@ -11,10 +11,13 @@ Every mistake (not TOML, unknown key, wrong type) is a UsageError naming the fil
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 from stsenv.errors import StsenvError, UsageError
 from stsenv.limits import REGION, ROLE_ARN, ROLE_NAME, parse_duration, validate_session_name
+
+TYPE_CHECKING = False  # docs/DESIGN.md, "Changing the house": TAB completion imports this
+if TYPE_CHECKING:
+    from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib

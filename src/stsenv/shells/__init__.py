@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from stsenv.envchange import EnvChange
 
     class Shell(Protocol):
+        """For mypy only: what every class in SHELLS has (docs/DESIGN.md, "Changing the
+        house"); at run time the registry holds plain classes and this name is undefined."""
+
         name: str
 
         def quote(self, value: str) -> str: ...
