@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import stsenv
-from stsenv import exports, shells, spec
+from stsenv import exports, limits, shells, spec
 from stsenv.commands import complete
 
 REPO = Path(__file__).resolve().parents[2]
@@ -21,6 +21,21 @@ def test_export_formats_are_one_list() -> None:
     assert exports.FORMATS is spec.EXPORT_FORMATS
     for name in spec.EXPORT_FORMATS:
         assert re.search(rf"\b{name}\b", param.help), name
+
+
+def test_readme_names_every_export_format() -> None:
+    """README's "Formats:" paragraph is the user's copy of the list."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    paragraph = readme[readme.index("Formats: `env`") :].split("\n\n")[0]
+    assert set(re.findall(r"`([a-z]+)`", paragraph)) == set(spec.EXPORT_FORMATS)
+
+
+def test_duration_help_is_limits_range() -> None:
+    """spec.py cannot import limits.py (same layer), so its help texts carry the range."""
+    text = f"15m to {limits.MAX_DURATION // 3600}h"
+    assert limits.MIN_DURATION == 15 * 60
+    helps = [p.help for v in spec.VERBS for p in v.params if p.flag == "--duration"]
+    assert helps and all(text in help for help in helps)
 
 
 def test_shells_are_one_list() -> None:
