@@ -115,10 +115,12 @@ def build_app(settings: Settings) -> Any:
         "s3Full.env.  Set-up: eval \"$(stsenv hook zsh)\" in ~/.zshrc (README.md).",
     )
 
+    version_flag, version_help = spec.ROOT_OPTIONS[0]
+
     @app.callback()
     def _root(
         version: bool = typer.Option(
-            False, "--version", callback=show_version, is_eager=True, help="Show the version."
+            False, version_flag, callback=show_version, is_eager=True, help=version_help
         ),
     ) -> None:
         pass

@@ -64,6 +64,8 @@ class Verb:
 # (exports.render writes each).
 SHELL_NAMES = ("bash", "zsh", "fish")
 EXPORT_FORMATS = ("env", "dotenv", "json", "bash", "zsh", "fish", "powershell")
+# The options before a verb (`stsenv --version`): TAB offers them, the typer app has them.
+ROOT_OPTIONS = (("--version", "Show the version."), ("--help", "Show the help."))
 
 
 def one_of(names: tuple[str, ...]) -> str:

@@ -63,3 +63,18 @@ def test_hook_files_carry_the_programs_version() -> None:
         text = (REPO / "shell" / f"stsenv.{shell}").read_text(encoding="utf-8")
         found = re.findall(r"__stsenv_hook_version[= ](\S+) ", text)
         assert found == [stsenv.__version__], shell
+
+
+def test_root_options_are_the_typer_apps() -> None:
+    """spec.ROOT_OPTIONS: what TAB offers before a verb, and the app's own options."""
+    import os
+
+    import typer
+
+    from stsenv.cli import build_app
+    from stsenv.settings import Settings
+
+    group = typer.main.get_command(build_app(Settings.from_env(os.environ)))
+    context = group.make_context("stsenv", [], resilient_parsing=True)
+    options = {opt for param in group.get_params(context) for opt in getattr(param, "opts", [])}
+    assert options == {flag for flag, _help in spec.ROOT_OPTIONS}

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from stsenv.settings import Settings
 
 SHELLS = spec.SHELL_NAMES  # the shells with a completion script
-ROOT_OPTIONS = (("--version", "Show the version."), ("--help", "Show the help."))
 
 
 def complete(args: list[str], environ: Mapping[str, str], settings: Settings) -> int:
@@ -60,7 +59,7 @@ def candidates(
     """(value, description) pairs starting with `current`, for `stsenv WORDS CURRENT`."""
     if not words:
         if current.startswith("-"):
-            return _matching(ROOT_OPTIONS, current)
+            return _matching(spec.ROOT_OPTIONS, current)
         return _matching([(v.name, v.help) for v in spec.VERBS], current)
     verb = spec.BY_NAME.get(words[0])
     if verb is None:
