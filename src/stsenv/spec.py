@@ -23,7 +23,9 @@ class Param:
         variadic: bool = False,
         choices: tuple[str, ...] = (),
     ) -> None:
-        self.name = name  # the handler's keyword argument
+        # The handler's keyword argument (tests/unit/test_handler_signatures.py binds them);
+        # it need not be the flag's name: --format arrives as export_format.
+        self.name = name
         self.help = help
         self.flag = flag  # "--duration"; None for a positional argument
         self.boolean = boolean  # a flag that takes no value
