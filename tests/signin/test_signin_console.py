@@ -428,3 +428,34 @@ def test_doctor_unaffected_import() -> None:
 
 
 _ = threading
+
+
+# --- the budget: a cached use of a login_session profile imports no botocore ------------------
+
+_PROBE = """
+import io, json, sys
+from contextlib import redirect_stdout, redirect_stderr
+from stsenv.cli import main
+with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+    code = main(sys.argv[1:])
+print(json.dumps([code, sorted(m for m in ("botocore", "boto3", "typer", "awscrt") if m in
+                  sys.modules)]))
+"""
+
+
+def test_cached_use_of_a_login_session_profile_imports_no_botocore(
+    console_env: dict[str, str], tmp_path: Path
+) -> None:
+    command, _page = browser(tmp_path, "curl")
+    env = {**console_env, "BROWSER": command, "STSENV_SHELL": "bash"}
+    assert run(env, "login", "--profile", "console").returncode == 0
+
+    def imported() -> list[object]:
+        done = subprocess.run([PYTHON, "-c", _PROBE, "use", "console"], env=env,
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return list(json.loads(done.stdout))
+
+    cold = imported()
+    assert cold[0] == 0 and "botocore" in str(cold[1])  # the probe can see an import
+    assert imported() == [0, []]
