@@ -459,3 +459,28 @@ def test_cached_use_of_a_login_session_profile_imports_no_botocore(
     cold = imported()
     assert cold[0] == 0 and "botocore" in str(cold[1])  # the probe can see an import
     assert imported() == [0, []]
+
+
+# --- doctor ------------------------------------------------------------------------------------
+
+
+def test_doctor_lists_the_console_sessions_from_their_files(
+    console_env: dict[str, str], signin: SignInStandIn, tmp_path: Path
+) -> None:
+    env = {**console_env, "STSENV_SHELL": "bash"}
+    before = run(env, "doctor").stdout
+    (line,) = [x for x in before.splitlines() if "console session of console" in x]
+    assert "not signed in" in line and "stsenv login --profile console" in line
+    command, _page = browser(tmp_path, "curl")
+    assert run({**env, "BROWSER": command}, "login", "--profile", "console").returncode == 0
+    calls = sum(signin.calls.values())
+    after = run(env, "doctor").stdout
+    (line,) = [x for x in after.splitlines() if "console session of console" in x]
+    assert "credentials until" in line and "renewable until" in line, line
+    assert sum(signin.calls.values()) == calls  # no network
+    (path,) = token_files(env)
+    path.chmod(0o644)
+    done = run(env, "doctor")
+    (line,) = [x for x in done.stdout.splitlines() if "console session of console" in x]
+    assert "readable or writable by others" in line and f"chmod 600 {path}" in line
+    assert done.returncode != 0
