@@ -12,10 +12,10 @@ import os
 import re
 import stat
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fixtures.emulator import VENV_BIN
@@ -427,9 +427,6 @@ def test_doctor_unaffected_import() -> None:
     assert done.stdout.strip() == "False", done.stderr
 
 
-_ = threading
-
-
 # --- the budget: a cached use of a login_session profile imports no botocore ------------------
 
 _PROBE = """
@@ -484,3 +481,51 @@ def test_doctor_lists_the_console_sessions_from_their_files(
     (line,) = [x for x in done.stdout.splitlines() if "console session of console" in x]
     assert "readable or writable by others" in line and f"chmod 600 {path}" in line
     assert done.returncode != 0
+
+
+# --- the profile in a real shell, and exec -----------------------------------------------------
+
+
+def _bare(environ: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in environ.items() if k not in {"_", "OLDPWD", "FAKETIME_SHARED"}}
+
+
+@pytest.mark.parametrize("kind", ["bash", "zsh"])
+def test_a_login_session_profile_in_a_real_shell(
+    kind: str,
+    start_shell: Any,
+    console_env: dict[str, str],
+    signin: SignInStandIn,
+    tmp_path: Path,
+) -> None:
+    command, _page = browser(tmp_path, "curl")
+    assert run({**console_env, "BROWSER": command}, "login", "--profile", "console").returncode == 0
+    shell = start_shell(kind, console_env)
+    before = _bare(shell.environ())
+    used = shell.run("stsenv use console", timeout=60)
+    assert used.status == "0", used.output
+    assert used.segment is not None and re.fullmatch(r"console 1[45]m", used.segment), used.segment
+    who = shell.run("aws sts get-caller-identity --query Arn --output text", timeout=60)
+    assert "assumed-role/AdministratorAccess/admin" in who.output, who.output
+    chained = shell.run("stsenv use console-s3", timeout=60)  # a role sourced from it
+    assert chained.status == "0", chained.output
+    who = shell.run("aws sts get-caller-identity --query Arn --output text", timeout=60)
+    assert "assumed-role/ReadOnlyAccess/" in who.output, who.output
+    assert shell.run("stsenv clear").status == "0"
+    assert _bare(shell.environ()) == before
+    # exec: the session's credentials for one command.
+    done = subprocess.run([STSENV, "exec", "console", "--", "aws", "sts", "get-caller-identity",
+                           "--query", "Arn", "--output", "text"], env=console_env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert "assumed-role/AdministratorAccess/admin" in done.stdout, done.stderr
+    # Revoked (and its credentials ended): one line, the shell untouched.
+    signin.revoke_all()
+    (path,) = token_files(console_env)
+    token = json.loads(path.read_text())
+    token["accessToken"]["expiresAt"] = "2000-01-01T00:00:00Z"
+    path.write_text(json.dumps(token))
+    failed = shell.run("stsenv use console --refresh", timeout=60)
+    assert failed.status == "3", failed.output
+    lines = [x for x in failed.output.splitlines() if x.startswith("stsenv: ")]
+    assert len(lines) == 1 and "stsenv login --profile console" in lines[0], failed.output
+    assert _bare(shell.environ()) == before and failed.segment is None
