@@ -529,3 +529,20 @@ def test_a_login_session_profile_in_a_real_shell(
     lines = [x for x in failed.output.splitlines() if x.startswith("stsenv: ")]
     assert len(lines) == 1 and "stsenv login --profile console" in lines[0], failed.output
     assert _bare(shell.environ()) == before and failed.segment is None
+
+
+def test_use_login_signs_in_first_and_the_aws_cli_uses_the_session(
+    console_env: dict[str, str], signin: SignInStandIn, tmp_path: Path
+) -> None:
+    command, _page = browser(tmp_path, "curl")
+    env = {**console_env, "BROWSER": command, "STSENV_SHELL": "bash"}
+    one_line(run(env, "use", "console"), 3, "stsenv login --profile console")
+    done = run(env, "use", "--login", "console")
+    assert done.returncode == 0, done.stderr
+    assert "AWS_SESSION_TOKEN" in done.stdout and signin.calls["Authorize"] == 1
+    # The AWS CLI (v1 here, on the same botocore) is a client of the file stsenv wrote.
+    who = subprocess.run([str(Path(VENV_BIN) / "aws"), "sts", "get-caller-identity",
+                          "--profile", "console", "--query", "Arn", "--output", "text"],
+                         env=console_env, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert who.returncode == 0, who.stderr
+    assert "assumed-role/AdministratorAccess/admin" in who.stdout

@@ -38,7 +38,14 @@ from botocore.utils import generate_login_cache_key, get_login_token_cache_direc
 
 from stsenv.aws import cache
 from stsenv.aws.redirect import Listener, browser_available, open_in_background
-from stsenv.errors import AwsDenied, AwsUnreachable, EnvironmentProblem, StsenvError, UsageError
+from stsenv.errors import (
+    AwsDenied,
+    AwsUnreachable,
+    EnvironmentProblem,
+    SignInNeeded,
+    StsenvError,
+    UsageError,
+)
 
 # The public clients of AWS Sign-In for developer tools (awscli/customizations/login/utils.py).
 SAME_DEVICE_CLIENT = "arn:aws:signin:::devtools/same-device"
@@ -80,18 +87,31 @@ def login_profile(start: str | None, profiles: Mapping[str, Any]) -> str | None:
     return None
 
 
+class ConsoleSession:
+    """What `use --login` signs in to when a login_session profile's session is missing or
+    has ended (SignInNeeded.sign_in)."""
+
+    __slots__ = ("profile",)
+
+    def __init__(self, profile: str | None) -> None:
+        self.profile = profile
+
+
 def failure(error: Exception, profile: str | None) -> StsenvError | None:
     """botocore's failures of a login_session profile's credentials as one line."""
     again = f"run `{login_hint(profile)}` (or `aws login --profile {profile}`)"
     which = f"the console sign-in session of AWS profile {profile!r}"
     if isinstance(error, bx.LoginRefreshRequired):
-        return AwsDenied(f"{which} has ended or was revoked: {again}")
+        return SignInNeeded(f"{which} has ended or was revoked: {again}", ConsoleSession(profile))
     if isinstance(error, bx.LoginInsufficientPermissions):
         return AwsDenied(
             f"{which} may not be renewed (signin:CreateOAuth2Token is denied): {again}"
         )
     if isinstance(error, bx.LoginTokenLoadError):
-        return AwsDenied(f"{which} is not signed in here, or its token file is not usable: {again}")
+        return SignInNeeded(
+            f"{which} is not signed in here, or its token file is not usable: {again}",
+            ConsoleSession(profile),
+        )
     if isinstance(error, bx.LoginError):
         return AwsDenied(f"{which} could not be renewed: {again}")
     if isinstance(error, bx.MissingDependencyException):

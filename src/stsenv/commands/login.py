@@ -9,11 +9,11 @@ import os
 import sys
 
 from stsenv import activation
+from stsenv.settings import Settings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from stsenv.aws.sso_listing import SignIn
-    from stsenv.settings import Settings
 
 
 def sign_in_for(profile: str | None, sso_session: str | None) -> SignIn:
@@ -42,8 +42,15 @@ def sign_in_now(sign_in: object, open_browser: bool = True,
                 settings: Settings | None = None) -> None:  # fmt: skip
     """Sign in to `sign_in` (an aws.sso_listing.SignIn), told on stderr: in the browser with
     the authorization code + PKCE where one can be opened, else with the device code."""
-    from stsenv.aws import redirect, sso
+    from stsenv.aws import redirect, signin, sso
 
+    if isinstance(sign_in, signin.ConsoleSession):  # a login_session profile's session
+        console = _console_profile(sign_in.profile, None)
+        if console is None:
+            raise _no_session(sign_in.profile)
+        _console_login(settings or Settings.from_env(os.environ), console[0], console[1],
+                       remote=not open_browser)  # fmt: skip
+        return
     assert isinstance(sign_in, sso.SignIn)
     device_code = settings is not None and settings.sso_device_code
     if open_browser and not device_code and redirect.browser_available():
@@ -92,6 +99,12 @@ def _console_login(settings: Settings, profile: str, config: dict[str, object],
                                wait=settings.login_wait, port=settings.login_port)  # fmt: skip
     _say(f"signed in for AWS profile {profile} ({_printable(session)}); the AWS CLI and SDKs "
          "share this session")  # fmt: skip
+
+
+def _no_session(profile: str | None) -> Exception:
+    from stsenv.errors import UsageError
+
+    return UsageError(f"AWS profile {profile!r} has no login_session to sign in to")
 
 
 def _printable(text: str) -> str:

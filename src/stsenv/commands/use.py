@@ -49,7 +49,7 @@ def use(settings: Settings, **options: Any) -> int:
             raise
         from stsenv.commands.login import sign_in_now
 
-        sign_in_now(needed.sign_in)
+        sign_in_now(needed.sign_in, settings=settings)
         now = int(time.time())
         change, role = activation.use(request, os.environ, settings, now, ask)
     sys.stdout.write(shell.render(change))
