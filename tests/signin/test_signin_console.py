@@ -546,3 +546,16 @@ def test_use_login_signs_in_first_and_the_aws_cli_uses_the_session(
                          env=console_env, capture_output=True, text=True, timeout=60)  # fmt: skip
     assert who.returncode == 0, who.stderr
     assert "assumed-role/AdministratorAccess/admin" in who.stdout
+
+
+def test_exec_server_serves_the_session(
+    console_env: dict[str, str], signin: SignInStandIn, tmp_path: Path
+) -> None:
+    """`exec --server`: the AWS CLI in the command gets the session's credentials from the
+    loopback endpoint."""
+    command, _page = browser(tmp_path, "curl")
+    assert run({**console_env, "BROWSER": command}, "login", "--profile", "console").returncode == 0
+    done = run(console_env, "exec", "--server", "console", "--", str(Path(VENV_BIN) / "aws"),
+               "sts", "get-caller-identity", "--query", "Arn", "--output", "text")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "assumed-role/AdministratorAccess/admin" in done.stdout
