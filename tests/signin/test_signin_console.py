@@ -559,3 +559,10 @@ def test_exec_server_serves_the_session(
                "sts", "get-caller-identity", "--query", "Arn", "--output", "text")  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "assumed-role/AdministratorAccess/admin" in done.stdout
+
+
+def test_roles_lists_the_login_session_profile(console_env: dict[str, str]) -> None:
+    done = run(console_env, "roles")
+    assert done.returncode == 0, done.stderr
+    (line,) = [x for x in done.stdout.splitlines() if x.startswith("console ")]
+    assert "login_session profile" in line and "console session" in line
