@@ -145,3 +145,12 @@ def test_a_code_the_center_refuses(
     one_line(run({**sso_env, "BROWSER": str(script)}, "login"), 3, "refused the sign-in code")
     assert not _token(sso_env).exists()
     del center
+
+
+def test_a_token_endpoint_that_answers_garbage(
+    sso_env: dict[str, str], center: IdentityCenter, tmp_path: Path
+) -> None:
+    center.faults = {"CreateToken": "garbage"}
+    command, _ = browser(tmp_path, "curl")
+    one_line(run({**sso_env, "BROWSER": command}, "login"), 4, "not its API")
+    assert not _token(sso_env).exists()
