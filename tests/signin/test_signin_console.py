@@ -566,3 +566,18 @@ def test_roles_lists_the_login_session_profile(console_env: dict[str, str]) -> N
     assert done.returncode == 0, done.stderr
     (line,) = [x for x in done.stdout.splitlines() if x.startswith("console ")]
     assert "login_session profile" in line and "console session" in line
+
+
+def test_console_url_from_the_session(
+    console_env: dict[str, str], federation: Any, tmp_path: Path
+) -> None:
+    """`stsenv console console --print`: the sign-in federation gets the session's own
+    credentials (the cached session, exactly)."""
+    command, _page = browser(tmp_path, "curl")
+    env = {**console_env, "BROWSER": command, "STSENV_FEDERATION_URL": federation.url}
+    assert run(env, "login", "--profile", "console").returncode == 0
+    done = run(env, "console", "console", "--print")
+    assert done.returncode == 0, done.stderr
+    (asked,) = federation.queries
+    exported = json.loads(run(env, "export", "console", "--format", "json").stdout)
+    assert json.loads(asked["Session"][0])["sessionId"] == exported["AWS_ACCESS_KEY_ID"]
