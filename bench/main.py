@@ -20,6 +20,7 @@ from typing import TypeVar
 
 from bench import imports, prompt
 from bench import server as exec_server
+from bench import signin as bench_signin
 from bench import sso as bench_sso
 from bench.measure import Command, Hyperfine, MeasureError, Stats, peak_rss_kib
 from bench.report import Budget, Table, document, ratio
@@ -721,6 +722,15 @@ def main(argv: list[str] | None = None) -> int:
             bench.budgets += sso_budgets
         except (MeasureError, OSError, subprocess.SubprocessError, RuntimeError) as e:
             bench.errors.append(f"IAM Identity Center: {e}")
+        print("bench: console sign-in sessions", flush=True)
+        try:
+            signin_table, signin_budgets = bench_signin.measure(
+                results, plan.runs, plan.slow_runs, plan.warmup
+            )
+            bench.tables.append(signin_table)
+            bench.budgets += signin_budgets
+        except (MeasureError, OSError, subprocess.SubprocessError, RuntimeError) as e:
+            bench.errors.append(f"console sign-in sessions: {e}")
     finally:
         sts.stop()
         shutil.rmtree(work, ignore_errors=True)

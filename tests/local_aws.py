@@ -258,11 +258,17 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="approve every sign-in at once (for walkthroughs without a second terminal)",
     )
+    serve.add_argument(
+        "--signin",
+        action="store_true",
+        help="also start a local AWS Sign-In (console sessions) and a login_session profile",
+    )
     args = parser.parse_args(argv)
 
     workdir = args.dir or args.env_file.resolve().parent / "local-aws"
     world = LocalAws(workdir, args.port)
     center: Any = None
+    signin: Any = None
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         world.start()
@@ -276,6 +282,15 @@ def main(argv: list[str] | None = None) -> int:
             center.start()
             write_sso_config(world.config_file, append=True)
             env.update(center.env)
+        if args.signin:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ for fixtures
+            from fixtures.signin_standin import SignInStandIn, login_config
+
+            signin = SignInStandIn(world)
+            signin.start()
+            with open(world.config_file, "a", encoding="utf-8") as f:
+                f.write("\n" + login_config())
+            env.update(signin.env)
         lines = [f"export {k}={shlex.quote(v)}\n" for k, v in env.items()]
         _write_private(args.env_file, "".join(lines))
         sso = f", IAM Identity Center on {center.endpoint}" if center else ""
@@ -286,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if center is not None:
             center.stop()
+        if signin is not None:
+            signin.stop()
         world.stop()
     return 0
 

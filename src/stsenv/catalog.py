@@ -82,7 +82,8 @@ def list_roles(environ: Mapping[str, str], settings: Settings, now: int) -> list
 
 
 # Kinds whose session length is not ours to choose (the portal's or the provider's).
-AWS_DECIDES_DURATION = ("sso profile", "web identity profile", "credential_process profile")
+AWS_DECIDES_DURATION = ("sso profile", "web identity profile", "credential_process profile",
+                        "login_session profile")  # fmt: skip
 
 
 def _profile_entry(name: str, profile: Mapping[str, object]) -> RoleEntry | None:
@@ -107,6 +108,9 @@ def _profile_entry(name: str, profile: Mapping[str, object]) -> RoleEntry | None
         what = "web identity" if "role_arn" in profile else "credential_process"
         role = str(profile.get("role_arn") or "its credentials")
         return RoleEntry(name, f"{what} profile", role, what, None)
+    if kind == kinds.LOGIN:
+        return RoleEntry(name, "login_session profile", "its console session",
+                         f"aws login {str(profile.get('login_session'))[:80]}", None)  # fmt: skip
     return None
 
 

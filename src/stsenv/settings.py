@@ -63,17 +63,31 @@ def _expand_vars(path: str, env: Mapping[str, str]) -> str:
         os.environ.update(saved)
 
 
+def _seconds(text: str | None, default: int) -> int:
+    """A whole number of seconds from 1 to a day; anything else is the default."""
+    if text and text.isdigit() and 0 < int(text) <= 86400:
+        return int(text)
+    return default
+
+
+def _port(text: str | None) -> int:
+    return int(text) if text and text.isdigit() and 0 < int(text) < 65536 else 0
+
+
 class Settings:
     __slots__ = (
         "_cache_dir",
         "config_file",
         "debug",
         "federation_url",
+        "login_port",
+        "login_wait",
         "mfa_sessions",
         "no_input",
         "quiet",
         "refresh_args",
         "shell",
+        "sso_device_code",
     )
 
     def __init__(
@@ -87,6 +101,9 @@ class Settings:
         federation_url: str | None = None,
         mfa_sessions: bool = True,
         quiet: bool = False,
+        sso_device_code: bool = False,
+        login_wait: int = 300,
+        login_port: int = 0,
     ) -> None:
         self.shell = shell  # STSENV_SHELL: the hook that called us, None when run by hand
         self.config_file = config_file  # stsenv's config.toml
@@ -101,6 +118,13 @@ class Settings:
         # does (for emulators that do not accept GetSessionToken credentials, like moto).
         self.mfa_sessions = mfa_sessions
         self.quiet = quiet  # STSENV_QUIET=1: as --quiet on every `use` (errors still shown)
+        # STSENV_SSO_DEVICE_CODE=1: `login` to IAM Identity Center with the device code even
+        # where a browser could be opened (as `aws sso login --use-device-code`).
+        self.sso_device_code = sso_device_code
+        # STSENV_LOGIN_WAIT: seconds a browser sign-in waits for the redirect (default 300).
+        self.login_wait = login_wait
+        # STSENV_LOGIN_PORT: the loopback port of that redirect (default: any free one).
+        self.login_port = login_port
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -118,6 +142,9 @@ class Settings:
             federation_url=env.get("STSENV_FEDERATION_URL") or None,
             mfa_sessions=env.get("STSENV_MFA_SESSION") != "0",
             quiet=env.get("STSENV_QUIET") == "1",
+            sso_device_code=env.get("STSENV_SSO_DEVICE_CODE") == "1",
+            login_wait=_seconds(env.get("STSENV_LOGIN_WAIT"), 300),
+            login_port=_port(env.get("STSENV_LOGIN_PORT")),
         )
 
     @property

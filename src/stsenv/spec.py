@@ -246,19 +246,23 @@ VERBS: tuple[Verb, ...] = (
     ),
     Verb(
         "login",
-        "Sign in to IAM Identity Center (device code); the AWS CLI and SDKs share the sign-in.",
+        "Sign in to IAM Identity Center, or a login_session profile's console session, in the "
+        "browser (device code or pasted code without one); the AWS CLI and SDKs share it.",
         (
             Param("profile", "Sign in for this AWS profile's sign-in.", flag="--profile",
                   metavar="PROFILE"),
             SSO_SESSION,
             Param("no_browser", "Print the address and code only; open no browser.",
                   flag="--no-browser", boolean=True),
+            Param("remote", "As --no-browser (the name `aws login` gives it): sign in on "
+                  "another device and paste back the code.", flag="--remote", boolean=True),
         ),
         baseline=True,
     ),
     Verb(
         "logout",
-        "Sign out of IAM Identity Center and forget the role credentials cached from it.",
+        "Sign out of IAM Identity Center (or a login_session profile's console session) and "
+        "forget the role credentials cached from it.",
         (
             Param("profile", "Sign out of this AWS profile's sign-in.", flag="--profile",
                   metavar="PROFILE"),

@@ -76,6 +76,8 @@ def _assume(
         return direct.session_token(plan, profiles, ctx, ask, now)
     if plan.kind == kinds.BOTOCORE:
         return direct.from_provider(plan, profiles, ctx, ask, now)
+    if plan.kind == kinds.LOGIN:
+        return _login_session(plan, profiles, ctx, ask, now)
 
     duration = parse_duration(request.duration or plan.duration or str(DEFAULT_DURATION))
     session_name = validate_session_name(
@@ -126,7 +128,7 @@ def _assume(
         if name_key is not None:
             cache.forget_role_arn(settings, name_key)  # maybe a wrong guess: resolve anew
         raise
-    return RoleSession(
+    role = RoleSession(
         display_name=plan.display_name,
         role_arn=role_arn,
         assumed_role_arn=assumed_role_arn(answer, "AssumeRole"),
@@ -134,6 +136,31 @@ def _assume(
         region=region,
         duration=duration,
     )
+    _tag_login(role, source_profile, profiles)
+    return role
+
+
+def _login_session(
+    plan: targets.Plan,
+    profiles: Mapping[str, Any],
+    ctx: Context,
+    ask: Callable[[str], str],
+    now: int,
+) -> RoleSession:
+    """A login_session profile: botocore's LoginProvider loads the console sign-in session
+    (refreshing it with its DPoP key when it must), as the AWS CLI would."""
+    role = direct.from_provider(plan, profiles, ctx, ask, now)
+    _tag_login(role, plan.profile, profiles)
+    return role
+
+
+def _tag_login(role: RoleSession, profile: str | None, profiles: Mapping[str, Any]) -> None:
+    """Tag a session got from a console sign-in session, so that `logout` forgets it."""
+    from stsenv.aws import signin
+
+    found = signin.login_profile(profile, profiles)
+    if found is not None:
+        role.sign_in = signin.tag(str(profiles[found]["login_session"]))
 
 
 def _find_source(

@@ -71,7 +71,7 @@ def sign_ins(env: Mapping[str, str]) -> list[SignIn | UsageError]:
 class TokenState:
     """What a sign-in's token file says, read as data: `problem` when it cannot be used."""
 
-    __slots__ = ("expires_at", "exposed", "present", "problem", "refreshable")
+    __slots__ = ("expires_at", "exposed", "present", "problem", "refreshable", "renewable_until")
 
     def __init__(self, present: bool, problem: str = "", expires_at: float = 0.0,
                  refreshable: bool = False, exposed: bool = False) -> None:  # fmt: skip
@@ -80,6 +80,7 @@ class TokenState:
         self.exposed = exposed  # others may read or write it: the token is a secret
         self.expires_at = expires_at  # the access token's end, epoch seconds
         self.refreshable = refreshable  # botocore can renew it: refresh token, live client
+        self.renewable_until = float("-inf")  # a console session: its 12 h end, when known
 
 
 def token_state(sign_in: SignIn) -> TokenState:
@@ -120,3 +121,76 @@ def token_state(sign_in: SignIn) -> TokenState:
     except (ValueError, TypeError, KeyError, OverflowError):
         return TokenState(True, "is not a token file botocore can read")
     return TokenState(True, expires_at=expires_at, refreshable=refreshable)
+
+
+# --- console sign-in sessions (login_session profiles) ---------------------------------------
+
+_LOGIN_SESSION_HOURS = 12  # AWS Sign-In renews a console session for up to 12 h
+
+
+def login_sessions(env: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """(profile, login_session, token file) of every login_session profile botocore reads in
+    `env` (the file as the AWS CLI and botocore name it: AWS_LOGIN_CACHE_DIRECTORY honoured)."""
+    from botocore.utils import generate_login_cache_key, get_login_token_cache_directory
+
+    with botocore_sees(env):
+        found = profiles.all_profiles()
+        directory = str(get_login_token_cache_directory())
+    return [
+        (name, str(p["login_session"]),
+         os.path.join(directory, str(generate_login_cache_key(str(p["login_session"]))) + ".json"))
+        for name, p in sorted(found.items())
+        if isinstance(p, dict) and p.get("login_session")
+    ]  # fmt: skip
+
+
+def login_token_state(path: str) -> TokenState:
+    """A console session's token file, read as data as token_state reads an IAM Identity
+    Center one; refreshable when it holds a refresh token, a client and a DPoP key, and
+    `renewable_until` is 12 h after the sign-in its id token dates (0.0 when it dates none)."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return TokenState(False)
+    except OSError as e:
+        return TokenState(True, f"cannot be read ({e.strerror})")
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            return TokenState(True, "is not a regular file")
+        if st.st_uid != os.geteuid():
+            return TokenState(True, "is owned by another user")
+        if st.st_mode & 0o077:
+            return TokenState(True, "is readable or writable by others", exposed=True)
+        raw = f.read(_MAX_TOKEN_BYTES + 1)
+    try:
+        data = json.loads(raw) if len(raw) <= _MAX_TOKEN_BYTES else None
+        access = data.get("accessToken") if isinstance(data, dict) else None
+        if not isinstance(data, dict) or not isinstance(access, dict):
+            return TokenState(True, "holds no session credentials")
+        expires_at = parse_timestamp(access["expiresAt"]).timestamp()
+        needed = ("refreshToken", "clientId", "dpopKey")
+        refreshable = all(isinstance(data.get(k), str) and data[k] for k in needed)
+    except (ValueError, TypeError, KeyError, OverflowError):
+        return TokenState(True, "is not a token file botocore can read")
+    state = TokenState(True, expires_at=expires_at, refreshable=refreshable)
+    state.renewable_until = _signed_in_at(data.get("idToken")) + _LOGIN_SESSION_HOURS * 3600
+    return state
+
+
+def _signed_in_at(id_token: object) -> float:
+    """The `iat` of the id token (a JWT, read only as data: its signature is AWS's to check);
+    -inf when there is none, so that renewable_until stays unknown."""
+    import base64
+
+    try:
+        assert isinstance(id_token, str)
+        part = id_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+        iat = claims["iat"]
+        if isinstance(iat, int) and not isinstance(iat, bool) and 0 < iat < 2**40:
+            return float(iat)
+    except (AssertionError, IndexError, ValueError, TypeError, KeyError):
+        pass
+    return float("-inf")

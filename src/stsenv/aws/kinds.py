@@ -13,11 +13,12 @@ ROLE = "role"  # sts:AssumeRole from a source (alias, role profile, ARN, role na
 SSO = "sso"  # GetRoleCredentials of an IAM Identity Center sign-in (profile or ACCOUNT/ROLE)
 KEYS = "keys"  # a profile of long-term keys: sts:GetSessionToken, never the keys themselves
 BOTOCORE = "botocore"  # credential_process or web identity: botocore's own provider runs it
+LOGIN = "login"  # a login_session profile: a console sign-in session (`aws login`)
 
 
 def profile_kind(profile: Mapping[str, Any]) -> str | None:
-    """ROLE, BOTOCORE, SSO or KEYS: how a profile gives credentials; None when it has none
-    of its own (a profile of settings only)."""
+    """ROLE, BOTOCORE, SSO, LOGIN or KEYS: how a profile gives credentials; None when it has
+    none of its own (a profile of settings only)."""
     if "role_arn" in profile and "web_identity_token_file" not in profile:
         return ROLE
     if "role_arn" in profile or profile.get("credential_process"):
@@ -26,4 +27,6 @@ def profile_kind(profile: Mapping[str, Any]) -> str | None:
         return SSO
     if profile.get("aws_access_key_id"):
         return KEYS
+    if profile.get("login_session"):
+        return LOGIN  # after keys, as botocore's chain: keys in the profile come first
     return None

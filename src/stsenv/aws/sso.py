@@ -408,6 +408,132 @@ def logout(sign_in: SignIn) -> None:
         raise AwsUnreachable(f"signed out here (the token is removed), but {problem.message}")
 
 
+# --- sign in in the browser: authorization code + PKCE ----------------------------------------
+
+AUTH_CODE_GRANT = "authorization_code"
+PKCE_GRANT_TYPES = (AUTH_CODE_GRANT, "refresh_token")
+# The redirect URI registered (RFC 8252 7.3: any port of the loopback address matches it).
+REGISTERED_REDIRECT = "http://127.0.0.1/oauth/callback"
+
+
+def login_in_browser(
+    sign_in: SignIn,
+    *,
+    notify: Callable[[str], None],
+    wait: float,
+    port: int = 0,
+    now: Callable[[], float] = time.time,
+) -> None:
+    """Sign in as `aws sso login` does by default (AWS CLI >= 2.22): the authorization-code
+    grant with PKCE (S256) and a loopback redirect. The listener is bound before the browser
+    is opened, `state` is checked, the code is exchanged once; the token is written where and
+    as the device grant writes it (sign_in.token_path). Nothing is written on any failure."""
+    import base64
+    import secrets
+    from urllib.parse import urlencode
+
+    from stsenv.aws.redirect import Listener, open_in_background
+
+    session = _session(sign_in)
+    oidc = _client(session, "sso-oidc", sign_in, attempts=3)
+    verifier = secrets.token_urlsafe(64)[:86]
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    state = secrets.token_urlsafe(32)
+    with Listener(port) as listener:
+        with _oidc_failures(sign_in):
+            registration = _pkce_registration(oidc, sign_in, now)
+        query = {
+            "response_type": "code",
+            "client_id": registration["clientId"],
+            "redirect_uri": listener.redirect_uri,
+            "state": state,
+            "code_challenge_method": "S256",
+            "scopes": ",".join(sign_in.scopes),
+            "code_challenge": challenge.decode("ascii").rstrip("="),
+        }
+        url = f"{str(oidc.meta.endpoint_url).rstrip('/')}/authorize?{urlencode(query)}"
+        open_in_background(url)
+        notify(f"signing in to {sign_in.start_url} in the browser; if it did not open, open {url}")
+        answer = listener.wait(wait, _pkce_page)
+    if answer.get("error"):
+        if answer["error"] == "access_denied":
+            raise AwsDenied(f"the sign-in to {sign_in.label} was denied in the browser")
+        what = "".join(c for c in answer["error"][:60] if c.isalnum() or c in "_-")
+        raise AwsDenied(f"the sign-in to {sign_in.label} failed in the browser ({what})")
+    if not answer.get("code") or "state" not in answer:
+        raise AwsDenied("the browser came back without a sign-in code or state: nothing was "
+                        f"saved; run `{sign_in.login_hint}` again")  # fmt: skip
+    if not secrets.compare_digest(answer["state"].encode(), state.encode()):
+        raise AwsDenied("the browser's answer does not belong to this sign-in (its state "
+                        f"differs): nothing was saved; run `{sign_in.login_hint}`")  # fmt: skip
+    with _oidc_failures(sign_in):
+        try:
+            token_answer = oidc.create_token(
+                grantType=AUTH_CODE_GRANT,
+                clientId=registration["clientId"],
+                clientSecret=registration["clientSecret"],
+                code=answer["code"],
+                codeVerifier=verifier,
+                redirectUri=listener.redirect_uri,
+            )
+        except (oidc.exceptions.InvalidGrantException, oidc.exceptions.AccessDeniedException):
+            raise AwsDenied(f"IAM Identity Center refused the sign-in code of {sign_in.label}: "
+                            f"nothing was saved; run `{sign_in.login_hint}`") from None
+        token = {
+            "startUrl": sign_in.start_url,
+            "region": sign_in.region,
+            "accessToken": _text(token_answer["accessToken"]),
+            "expiresAt": _iso(now() + int(token_answer["expiresIn"])),
+            "clientId": registration["clientId"],
+            "clientSecret": registration["clientSecret"],
+            "registrationExpiresAt": registration["expiresAt"],
+        }
+        if token_answer.get("refreshToken"):
+            token["refreshToken"] = _text(token_answer["refreshToken"])
+    _write_private(token_dir(), sign_in.key + ".json", token)
+
+
+def _pkce_page(query: dict[str, str]) -> str:
+    if query.get("code"):
+        return "Signed in to IAM Identity Center: stsenv has your sign-in."
+    return "The sign-in did not complete; see the terminal."
+
+
+def _pkce_registration(oidc: Any, sign_in: SignIn, now: Callable[[], float]) -> dict[str, str]:
+    """A client registration for the authorization-code grant (kept apart from the device
+    grant's: its grant types and redirect URI differ), reused while 15 min of it are left."""
+    args = {"tool": CLIENT_NAME, "startUrl": sign_in.start_url, "region": sign_in.region,
+            "scopes": list(sign_in.scopes), "session_name": sign_in.session_name,
+            "grantTypes": list(PKCE_GRANT_TYPES)}  # fmt: skip
+    name = hashlib.sha1(json.dumps(args, sort_keys=True).encode()).hexdigest() + ".json"  # noqa: S324
+    try:
+        with open(os.path.join(token_dir(), name), encoding="utf-8") as f:
+            kept = json.load(f)
+        if (
+            isinstance(kept, dict)
+            and all(isinstance(kept.get(k), str) for k in ("clientId", "clientSecret"))
+            and parse_timestamp(kept["expiresAt"]).timestamp() > now() + REGISTRATION_WINDOW
+        ):
+            return {k: kept[k] for k in ("clientId", "clientSecret", "expiresAt")}
+    except (OSError, ValueError, TypeError, KeyError):
+        pass
+    answer = oidc.register_client(
+        clientName=CLIENT_NAME,
+        clientType="public",
+        scopes=list(sign_in.scopes),
+        grantTypes=list(PKCE_GRANT_TYPES),
+        redirectUris=[REGISTERED_REDIRECT],
+        issuerUrl=sign_in.start_url,
+    )
+    registration = {
+        "clientId": str(answer["clientId"]),
+        "clientSecret": str(answer["clientSecret"]),
+        "expiresAt": _iso(int(answer["clientSecretExpiresAt"])),
+    }
+    _write_private(token_dir(), name, {**registration, "scopes": list(sign_in.scopes)})
+    return registration
+
+
 # --- role credentials ------------------------------------------------------------------------
 
 

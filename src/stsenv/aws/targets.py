@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from stsenv.aws.kinds import BOTOCORE, KEYS, ROLE, SSO, profile_kind
+from stsenv.aws.kinds import BOTOCORE, KEYS, LOGIN, ROLE, SSO, profile_kind
 from stsenv.config import RoleAlias
 from stsenv.errors import UsageError
 from stsenv.limits import ROLE_ARN, ROLE_NAME, role_name_of
@@ -102,9 +102,9 @@ def _plan_from_profile(request: UseRequest, name: str, profile: Mapping[str, Any
             "profile: drop --profile"
         )
     region = profile.get("region")
-    if kind == BOTOCORE:
+    if kind in (BOTOCORE, LOGIN):  # botocore's own provider gives the credentials
         name_of_role = role_name_of(str(profile.get("role_arn", ""))) or name
-        return Plan(display_name=name, role_name=name_of_role, role_arn=None, kind=BOTOCORE,
+        return Plan(display_name=name, role_name=name_of_role, role_arn=None, kind=kind,
                     profile=name, region=region, duration=_duration(profile),
                     mfa_serial=profile.get("mfa_serial"))  # fmt: skip
     if kind == SSO:
@@ -123,8 +123,8 @@ def _plan_from_profile(request: UseRequest, name: str, profile: Mapping[str, Any
                     mfa_serial=profile.get("mfa_serial"))  # fmt: skip
     raise UsageError(
         f"AWS profile {name!r} has no credentials of its own (no role_arn, IAM Identity Center "
-        "sign-in, keys or credential_process): add them, or name a role as TARGET with "
-        f"--profile {name}"
+        "sign-in, keys, credential_process, login_session): add them, or name a role as TARGET "
+        f"with --profile {name}"
     )
 
 

@@ -79,6 +79,14 @@ def translate(e: Exception, ctx: Context) -> StsenvError:
         return AwsDenied(
             f"the SSO session for {label} is missing or expired: run `{login}` and retry"
         )
+    if isinstance(e, bx.LoginError | bx.MissingDependencyException):
+        from stsenv.aws import signin
+
+        found = signin.failure(
+            e, signin.login_profile(ctx.source_profile, ctx.profiles) or ctx.source_profile
+        )
+        if found is not None:
+            return found
     if isinstance(e, bx.InvalidConfigError | bx.UnknownCredentialError):
         return UsageError(f"AWS config problem in {config_file}: {_one_line(e)}")
     if isinstance(e, bx.CredentialRetrievalError):

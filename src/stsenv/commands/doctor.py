@@ -78,6 +78,7 @@ def checks_for(settings: Settings, environ: dict[str, str]) -> Iterator[Check]:
     yield from _hook(settings, environ)
     yield from _config(settings, environ)
     yield from _sign_ins(environ)
+    yield from _login_sessions(environ)
     yield _cache(settings)
     yield _clock(settings)
     yield from _conflicts(environ)
@@ -228,6 +229,45 @@ def _sign_ins(environ: dict[str, str]) -> Iterator[Check]:
                         "use renews it with its refresh token while the sign-in lasts")  # fmt: skip
         else:
             yield Check(name, WARN, f"the sign-in ended at {_utc(token.expires_at)}", login)
+
+
+# --- console sign-in sessions (login_session profiles) ----------------------------------------
+
+
+def _login_sessions(environ: dict[str, str]) -> Iterator[Check]:
+    """One line per login_session profile, from its token file alone (no network)."""
+    from stsenv.activation import source_env
+    from stsenv.aws import checks
+
+    try:
+        found = checks.login_sessions(source_env(environ))
+    except StsenvError:
+        return  # _sign_ins has said that the AWS config cannot be read
+    now = time.time()
+    for profile, _session, path in found:
+        name = f"console session of {profile}"
+        login = f"run `stsenv login --profile {profile}` (or `aws login --profile {profile}`)"
+        token = checks.login_token_state(path)
+        if not token.present:
+            yield Check(name, WARN, "not signed in", login)
+        elif token.exposed:
+            yield Check(name, FAIL, f"the token file {path} {token.problem}",
+                        f"run `chmod 600 {path}`")  # fmt: skip
+        elif token.problem:
+            yield Check(name, WARN, f"the token file {path} {token.problem}",
+                        f"remove it and {login}")  # fmt: skip
+        elif not token.refreshable and token.expires_at <= now:
+            yield Check(name, WARN, f"the session ended at {_utc(token.expires_at)}", login)
+        else:
+            until = (f"renewable until {_utc(token.renewable_until)}"
+                     if token.renewable_until > now else "renewed with its refresh token "
+                     "while the session lasts")  # fmt: skip
+            if token.renewable_until != float("-inf") and token.renewable_until <= now:
+                yield Check(name, WARN, f"the session ended at {_utc(token.renewable_until)}",
+                            login)  # fmt: skip
+                continue
+            yield Check(name, OK, f"credentials until {_utc(token.expires_at)}; {until}; "
+                        "file mode 0600")  # fmt: skip
 
 
 def _utc(epoch: float) -> str:

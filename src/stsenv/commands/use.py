@@ -47,7 +47,7 @@ def use(settings: Settings, *, quiet: bool = False, login: bool = False, **optio
             raise
         from stsenv.commands.login import sign_in_now
 
-        sign_in_now(needed.sign_in)
+        sign_in_now(needed.sign_in, settings=settings)
         now = int(time.time())
         change, role = activation.use(request, os.environ, settings, now, ask)
     sys.stdout.write(shell.render(change))
