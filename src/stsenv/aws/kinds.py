@@ -13,11 +13,22 @@ ROLE = "role"  # sts:AssumeRole from a source (alias, role profile, ARN, role na
 SSO = "sso"  # GetRoleCredentials of an IAM Identity Center sign-in (profile or ACCOUNT/ROLE)
 KEYS = "keys"  # a profile of long-term keys: sts:GetSessionToken, never the keys themselves
 BOTOCORE = "botocore"  # credential_process or web identity: botocore's own provider runs it
+# Keys with aws_session_token (or aws_security_token): credentials that are already temporary
+# (the IAM Identity Center portal's "copy credentials"), exported as they are.
+TEMPORARY = "temporary"
+
+
+def is_sign_in_only(profile: Mapping[str, Any]) -> bool:
+    """An IAM Identity Center profile without sso_account_id and sso_role_name: a sign-in
+    (`stsenv login --profile NAME`), not a role to assume."""
+    return profile_kind(profile) == SSO and not (
+        profile.get("sso_account_id") and profile.get("sso_role_name")
+    )
 
 
 def profile_kind(profile: Mapping[str, Any]) -> str | None:
-    """ROLE, BOTOCORE, SSO or KEYS: how a profile gives credentials; None when it has none
-    of its own (a profile of settings only)."""
+    """ROLE, BOTOCORE, SSO, TEMPORARY or KEYS: how a profile gives credentials; None when
+    it has none of its own (a profile of settings only)."""
     if "role_arn" in profile and "web_identity_token_file" not in profile:
         return ROLE
     if "role_arn" in profile or profile.get("credential_process"):
@@ -25,5 +36,7 @@ def profile_kind(profile: Mapping[str, Any]) -> str | None:
     if profile.get("sso_session") or profile.get("sso_start_url"):
         return SSO
     if profile.get("aws_access_key_id"):
+        if profile.get("aws_session_token") or profile.get("aws_security_token"):
+            return TEMPORARY
         return KEYS
     return None
