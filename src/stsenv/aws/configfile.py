@@ -135,14 +135,10 @@ def reason(path: str, error: BaseException) -> str:
     if isinstance(error, configparser.DuplicateSectionError):
         return f"line {error.lineno}: section [{error.section}] appears twice"
     if isinstance(error, configparser.DuplicateOptionError):
-        return (
-            f"line {error.lineno}: {error.option!r} appears twice in [{error.section}]"
-        )
+        return f"line {error.lineno}: {error.option!r} appears twice in [{error.section}]"
     if isinstance(error, configparser.MissingSectionHeaderError):
         if str(error.line).startswith("\ufeff"):
-            return (
-                "it starts with a byte order mark (encoding: save it as UTF-8 without BOM)"
-            )
+            return "it starts with a byte order mark (encoding: save it as UTF-8 without BOM)"
         return f"line {error.lineno}: {error.line!r} comes before any [section] header"
     if isinstance(error, configparser.ParsingError) and error.errors:
         lineno, line = error.errors[0]
