@@ -72,17 +72,32 @@ def list_roles(environ: Mapping[str, str], settings: Settings, now: int) -> list
 
     env = source_env(environ)
     active, expiry = environ.get(ROLE_VAR), environ.get(EXPIRY_VAR, "")
+    source = cache.source_key(env, settings)  # once, not per profile
+    stored = _stored_sessions(settings)
     for entry in entries:
         if entry.name == active and expiry.isdigit() and int(expiry) > now:
             entry.active, entry.minutes_left = True, (int(expiry) - now) // 60
             entry.expires = int(expiry)
             continue
-        key = cache.fingerprint(UseRequest(entry.name), env, settings)
+        if not stored:
+            continue
+        key = cache.fingerprint(UseRequest(entry.name), env, settings, source)
+        if f"session-{key}.json" not in stored:
+            continue
         cached = cache.load_session(settings, key, now)
         if cached is not None:
             entry.minutes_left = (cached.credentials.expiration - now) // 60
             entry.expires = cached.credentials.expiration
     return entries
+
+
+def _stored_sessions(settings: Settings) -> set[str]:
+    """The names of the cache's session files (one listing instead of one look per profile;
+    the files themselves are read under the cache's rules)."""
+    try:
+        return {n for n in os.listdir(settings.cache_dir) if n.startswith("session-")}
+    except OSError:
+        return set()
 
 
 # Kinds whose session length is not ours to choose (the portal's or the provider's).
@@ -166,12 +181,15 @@ def sso_target(account_name: str, role_name: str) -> str:
     return f"{account_name}/{role_name}"
 
 
-def sso_targets(environ: Mapping[str, str], settings: Settings, now: int) -> list[tuple[str, str]]:
-    """(ACCOUNT/ROLE, description) of every sign-in in the AWS config whose listing is
-    cached (`stsenv roles --sso` makes one): for the picker and TAB completion."""
+def sso_targets(environ: Mapping[str, str], settings: Settings, now: int,
+                sections: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:  # fmt: skip
+    """(ACCOUNT/ROLE, description) of every sign-in in the AWS config (`sections`, read
+    when not given) whose listing is cached (`stsenv roles --sso` makes one): for the
+    picker and TAB completion."""
     from stsenv.aws import sso_listing
 
-    sections = aws_config_sections(environ)
+    if sections is None:
+        sections = aws_config_sections(environ)
     sign_ins = []
     for name in sections["sso_sessions"]:
         try:
@@ -230,11 +248,12 @@ def role_targets(environ: Mapping[str, str], settings: Settings) -> list[tuple[s
         pass  # `stsenv doctor` says what is wrong with the file; TAB only offers less
     from stsenv.aws.kinds import is_sign_in_only, profile_kind
 
-    for name, profile in aws_profile_sections(environ).items():
+    sections = aws_config_sections(environ)  # read once: 2,500 profiles take a while
+    for name, profile in sections["profiles"].items():
         kind = profile_kind(profile)
         if kind is not None and name not in targets and not is_sign_in_only(profile):
             targets[name] = f"profile: {profile.get('role_arn') or kind}"
-    for name, description in sso_targets(environ, settings, int(time.time())):
+    for name, description in sso_targets(environ, settings, int(time.time()), sections):
         targets.setdefault(name, description)
     return sorted(targets.items())
 

@@ -32,18 +32,23 @@ if TYPE_CHECKING:
     Sections = dict[str, dict[str, Any]]
 
 
-def full_config(config_path: str, credentials_path: str) -> dict[str, Any]:
+def full_config(
+    config_path: str, credentials_path: str, credentials: Sections | None = None
+) -> dict[str, Any]:
     """botocore's Session.full_config: {"profiles": ..., "sso_sessions": ..., "services":
     ..., other sections by name}; a missing config file gives {"profiles": {}} as in
-    botocore. UsageError (line and reason) for a file botocore cannot parse."""
+    botocore. UsageError (line and reason) for a file botocore cannot parse.
+    `credentials`: the credentials file's raw_sections, when the caller has them."""
     raw = raw_sections(config_path, "config")
     config: dict[str, Any] = {"profiles": {}} if raw is None else profile_map(raw)
     profiles = config["profiles"]
-    for name, values in (raw_sections(credentials_path, "credentials") or {}).items():
+    if credentials is None:
+        credentials = raw_sections(credentials_path, "credentials") or {}
+    for name, values in credentials.items():
         if name in profiles:
             profiles[name].update(values)
         else:
-            profiles[name] = values
+            profiles[name] = dict(values)
     return config
 
 
@@ -113,11 +118,19 @@ def profile_map(raw: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
 def _section(key: str, values: dict[str, Any]) -> Sections:
     """configloader._parse_section: `kind NAME` split as a shell would; anything but two
     words (or an open quote) names nothing."""
-    try:
-        parts = shlex.split(key)
-    except ValueError:
-        return {}
+    if any(c in key for c in _SHLEX_SPECIAL):
+        try:
+            parts = shlex.split(key)
+        except ValueError:
+            return {}
+    else:  # what shlex.split gives, ~40x faster: it splits at these four blanks only
+        parts = key.translate(_BLANKS).split(" ")
+        parts = [part for part in parts if part]
     return {parts[1]: values} if len(parts) == 2 else {}
+
+
+_SHLEX_SPECIAL = "\\'\""  # shlex's escape and quotes (POSIX mode, no comments in split)
+_BLANKS = str.maketrans("\t\r\n", "   ")
 
 
 # --- why a file cannot be parsed ----------------------------------------------------------------
