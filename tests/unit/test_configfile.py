@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stsenv.aws import configfile
+from stsenv.errors import UsageError
 
 # Section names as people type them: words, blanks of every kind, quotes, backslashes.
 NAME_TEXT = st.text(alphabet=st.sampled_from(list("profile sso-session ab\t\r\"'\\\x0b\xa0-_")),
@@ -43,6 +44,6 @@ def test_a_file_of_such_sections_reads_as_botocore_reads_it(
             ours: object = configfile.profile_map(
                 configfile.raw_sections(str(path), "config") or {}
             )
-        except configfile.UsageError:
+        except UsageError:
             ours = "ConfigParseError"
     assert ours == theirs
