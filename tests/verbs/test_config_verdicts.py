@@ -249,3 +249,12 @@ def test_an_end_more_than_a_day_away_is_a_date(standin: StandIn, tmp_path: Path)
     done = stsenv(shape_env(tmp_path, "credential-process", standin.endpoint), "use", "far")
     assert done.returncode == 0, done.stderr
     assert done.stderr == "stsenv: far is active until 2099-01-01 00:00 UTC\n"
+
+
+def test_status_of_an_end_days_away_counts_days(tmp_path: Path) -> None:
+    env = {**shape_env(tmp_path, "empty"), "STSENV_ROLE": "far",
+           "STSENV_EXPIRY": str(int(time.time()) + 3 * 86400 + 5 * 3600 + 120)}  # fmt: skip
+    done = stsenv(env, "status")
+    assert done.returncode == 0, done.stderr
+    remaining = [line for line in done.stdout.splitlines() if line.startswith("remaining")]
+    assert remaining[0].split(None, 1)[1] in ("3d 5h 01m", "3d 5h 02m")
