@@ -4,7 +4,7 @@ configs, and the shapes of issue 20) read by stsenv as botocore reads it.
 1. aws/configfile.py (the standard-library reading behind TAB, the picker and `roles`)
    gives exactly botocore's Session.full_config, or refuses exactly the files botocore
    refuses, naming the line and the reason.
-2. For every config: `roles`, `roles --json`, `doctor` and TAB (bash and fish) run through
+2. For every config: `roles`, `roles --json`, `doctor` and TAB (bash, zsh, fish) run through
    stsenv's real entry point (cli.main, in this process: botocore is imported once for
    ~130 configs) and `use` of every profile botocore knows, against the local moto STS;
    each profile's verdict is compared with botocore's own in the same test. Every failure
@@ -133,6 +133,22 @@ def checked(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     return status, out, err
 
 
+def candidate(shell: str, line: str) -> str:
+    """The value of one line of `stsenv __complete SHELL`: bash's as it is, fish's before
+    its tab, zsh's before the first ':' that `\\` does not escape (_describe's format)."""
+    if shell == "fish":
+        return line.split("\t")[0]
+    if shell == "bash":
+        return line
+    value, i = "", 0
+    while i < len(line) and line[i] != ":":
+        if line[i] == "\\" and i + 1 < len(line):
+            i += 1
+        value += line[i]
+        i += 1
+    return value
+
+
 class AskedForMfa(Exception):
     pass
 
@@ -220,11 +236,11 @@ def test_every_tool_and_every_profile_as_botocore_sees_it(
 
     # TAB offers what `roles` lists, no more and no less; a name that starts with `-`
     # after `--`, as `use -- -dash` takes it.
-    for shell in ("bash", "fish"):
+    for shell in ("bash", "zsh", "fish"):
         _s, offered, _e = checked(env, "__complete", shell, "use", "")
         _s, after_dashes, _e = checked(env, "__complete", shell, "use", "--", "")
-        plain = {line.split("\t")[0] for line in offered.splitlines()}
-        dashed = {line.split("\t")[0] for line in after_dashes.splitlines()}
+        plain = {candidate(shell, line) for line in offered.splitlines()}
+        dashed = {candidate(shell, line) for line in after_dashes.splitlines()}
         assert plain == {n for n in listed if not n.startswith("-")}, shell
         assert dashed == listed, shell
 
