@@ -18,6 +18,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TypeVar
 
+from bench import big_config as bench_big_config
 from bench import imports, prompt
 from bench import server as exec_server
 from bench import signin as bench_signin
@@ -731,6 +732,13 @@ def main(argv: list[str] | None = None) -> int:
             bench.budgets += signin_budgets
         except (MeasureError, OSError, subprocess.SubprocessError, RuntimeError) as e:
             bench.errors.append(f"console sign-in sessions: {e}")
+        try:  # a large AWS config: doctor, roles, TAB (bench/big_config.py; no network)
+            config_table, config_budgets = bench_big_config.measure(results, plan.runs,
+                                                                    plan.warmup)  # fmt: skip
+            bench.tables.append(config_table)
+            bench.budgets += config_budgets
+        except (MeasureError, OSError, subprocess.SubprocessError) as e:
+            bench.errors.append(f"a large AWS config: {e}")
     finally:
         sts.stop()
         shutil.rmtree(work, ignore_errors=True)

@@ -17,12 +17,13 @@ from stsenv.settings import EXPIRY_VAR, ROLE_VAR, aws_config_paths
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import Any
 
     from stsenv.settings import Settings
 
 
 class RoleEntry:
-    __slots__ = ("active", "duration", "kind", "minutes_left", "name", "role", "source")
+    __slots__ = ("active", "duration", "expires", "kind", "minutes_left", "name", "role", "source")
 
     def __init__(
         self, name: str, kind: str, role: str, source: str, duration: int | None
@@ -33,6 +34,7 @@ class RoleEntry:
         self.source = source  # where the credentials that assume it come from
         self.duration = duration  # seconds, None when the configured value is not valid
         self.minutes_left: int | None = None  # of the active or cached session
+        self.expires: int | None = None  # its end, epoch seconds
         self.active = False  # the role active in this shell
 
     def as_json(self) -> dict[str, object]:
@@ -49,7 +51,7 @@ def _duration(text: object) -> int | None:
 
 def list_roles(environ: Mapping[str, str], settings: Settings, now: int) -> list[RoleEntry]:
     from stsenv.activation import source_env
-    from stsenv.aws import cache, profiles
+    from stsenv.aws import cache
     from stsenv.config import load_aliases
 
     aliases = load_aliases(settings.config_file)
@@ -63,27 +65,44 @@ def list_roles(environ: Mapping[str, str], settings: Settings, now: int) -> list
         )
         for name, alias in sorted(aliases.items())
     ]
-    for name, profile in sorted(profiles.all_profiles().items()):
+    for name, profile in sorted(aws_config(environ)["profiles"].items()):
         entry = _profile_entry(str(name), profile) if isinstance(profile, dict) else None
         if entry is not None and name not in aliases:  # `use NAME` takes the alias
             entries.append(entry)
 
     env = source_env(environ)
     active, expiry = environ.get(ROLE_VAR), environ.get(EXPIRY_VAR, "")
+    source = cache.source_key(env, settings)  # once, not per profile
+    stored = _stored_sessions(settings)
     for entry in entries:
         if entry.name == active and expiry.isdigit() and int(expiry) > now:
             entry.active, entry.minutes_left = True, (int(expiry) - now) // 60
+            entry.expires = int(expiry)
             continue
-        key = cache.fingerprint(UseRequest(entry.name), env, settings)
+        if not stored:
+            continue
+        key = cache.fingerprint(UseRequest(entry.name), env, settings, source)
+        if f"session-{key}.json" not in stored:
+            continue
         cached = cache.load_session(settings, key, now)
         if cached is not None:
             entry.minutes_left = (cached.credentials.expiration - now) // 60
+            entry.expires = cached.credentials.expiration
     return entries
+
+
+def _stored_sessions(settings: Settings) -> set[str]:
+    """The names of the cache's session files (one listing instead of one look per profile;
+    the files themselves are read under the cache's rules)."""
+    try:
+        return {n for n in os.listdir(settings.cache_dir) if n.startswith("session-")}
+    except OSError:
+        return set()
 
 
 # Kinds whose session length is not ours to choose (the portal's or the provider's).
 AWS_DECIDES_DURATION = ("sso profile", "web identity profile", "credential_process profile",
-                        "login_session profile")  # fmt: skip
+                        "login_session profile", "temporary keys profile")  # fmt: skip
 
 
 def _profile_entry(name: str, profile: Mapping[str, object]) -> RoleEntry | None:
@@ -92,6 +111,8 @@ def _profile_entry(name: str, profile: Mapping[str, object]) -> RoleEntry | None
     from stsenv.aws import kinds
 
     kind = kinds.profile_kind(profile)
+    if kinds.is_sign_in_only(profile):
+        return None  # a sign-in, not a role: `stsenv login --profile NAME` takes it
     duration = _duration(profile.get("duration_seconds"))
     if kind == kinds.ROLE:
         source = profile.get("source_profile") or (
@@ -102,6 +123,9 @@ def _profile_entry(name: str, profile: Mapping[str, object]) -> RoleEntry | None
         sign_in = profile.get("sso_session") or profile.get("sso_start_url")
         role = f"{profile.get('sso_account_id')}/{profile.get('sso_role_name')}"
         return RoleEntry(name, "sso profile", role, f"IAM Identity Center {sign_in}", None)
+    if kind == kinds.TEMPORARY:
+        return RoleEntry(name, "temporary keys profile", "its session token (as it is)",
+                         "its own temporary keys", None)  # fmt: skip
     if kind == kinds.KEYS:
         return RoleEntry(name, "keys profile", "sts:GetSessionToken", "its own keys", duration)
     if kind == kinds.BOTOCORE:
@@ -117,7 +141,13 @@ def _profile_entry(name: str, profile: Mapping[str, object]) -> RoleEntry | None
 def session_text(entry: RoleEntry) -> str:
     if entry.minutes_left is None:
         return "-"
-    return f"{'active' if entry.active else 'cached'}, {entry.minutes_left}m left"
+    state = "active" if entry.active else "cached"
+    if entry.expires is not None and entry.minutes_left > DAY_MINUTES:
+        return f"{state}, until {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(entry.expires))}"
+    return f"{state}, {entry.minutes_left}m left"
+
+
+DAY_MINUTES = 24 * 60  # further away than this, a date says more than minutes
 
 
 def table(entries: list[RoleEntry]) -> list[str]:
@@ -154,12 +184,15 @@ def sso_target(account_name: str, role_name: str) -> str:
     return f"{account_name}/{role_name}"
 
 
-def sso_targets(environ: Mapping[str, str], settings: Settings, now: int) -> list[tuple[str, str]]:
-    """(ACCOUNT/ROLE, description) of every sign-in in the AWS config whose listing is
-    cached (`stsenv roles --sso` makes one): for the picker and TAB completion."""
+def sso_targets(environ: Mapping[str, str], settings: Settings, now: int,
+                sections: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:  # fmt: skip
+    """(ACCOUNT/ROLE, description) of every sign-in in the AWS config (`sections`, read
+    when not given) whose listing is cached (`stsenv roles --sso` makes one): for the
+    picker and TAB completion."""
     from stsenv.aws import sso_listing
 
-    sections = aws_config_sections(environ)
+    if sections is None:
+        sections = aws_config_sections(environ)
     sign_ins = []
     for name in sections["sso_sessions"]:
         try:
@@ -216,52 +249,40 @@ def role_targets(environ: Mapping[str, str], settings: Settings) -> list[tuple[s
             targets[name] = f"alias: {alias.role_arn or alias.role_name}"
     except StsenvError:
         pass  # `stsenv doctor` says what is wrong with the file; TAB only offers less
-    from stsenv.aws.kinds import profile_kind
+    from stsenv.aws.kinds import is_sign_in_only, profile_kind
 
-    for name, profile in aws_profile_sections(environ).items():
+    sections = aws_config_sections(environ)  # read once: 2,500 profiles take a while
+    for name, profile in sections["profiles"].items():
         kind = profile_kind(profile)
-        if kind is not None and name not in targets:
+        if kind is not None and name not in targets and not is_sign_in_only(profile):
             targets[name] = f"profile: {profile.get('role_arn') or kind}"
-    for name, description in sso_targets(environ, settings, int(time.time())):
+    for name, description in sso_targets(environ, settings, int(time.time()), sections):
         targets.setdefault(name, description)
     return sorted(targets.items())
 
 
-def aws_profile_sections(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
+def aws_profile_sections(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     """The AWS profiles by name, with their settings (see aws_config_sections)."""
-    return aws_config_sections(environ)["profiles"]
+    profiles: dict[str, dict[str, Any]] = aws_config_sections(environ)["profiles"]
+    return profiles
 
 
-def aws_config_sections(environ: Mapping[str, str]) -> dict[str, dict[str, dict[str, str]]]:
-    """{"profiles": ..., "sso_sessions": ...} as botocore's full_config names them, read from
-    the config file (`[profile NAME]`, `[default]`, `[sso-session NAME]`) and the credentials
-    file (`[NAME]`). Not botocore itself: importing it costs ~150 ms, at every TAB.
-    Unreadable or broken files give nothing."""
-    import configparser
-
-    profiles: dict[str, dict[str, str]] = {}
-    sessions: dict[str, dict[str, str]] = {}
-    config, credentials = aws_config_paths(environ)
-    for path, is_config in ((config, True), (credentials, False)):
-        parser = configparser.RawConfigParser()
-        try:
-            parser.read(path, encoding="utf-8")
-        except (configparser.Error, UnicodeDecodeError, OSError):
-            continue
-        for section in parser.sections():
-            kind, _space, rest = section.partition(" ")
-            if is_config and kind == "sso-session" and rest.strip():
-                sessions[rest.strip()] = dict(parser.items(section))
-                continue
-            name = _profile_name(section) if is_config else section
-            if name is not None:
-                profiles.setdefault(name, {}).update(parser.items(section))
-    return {"profiles": profiles, "sso_sessions": sessions}
+def aws_config_sections(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The AWS config as botocore's Session.full_config has it ("profiles",
+    "sso_sessions", ...), read by aws/configfile.py with the standard library (importing
+    botocore costs ~150 ms, at every TAB). A file botocore refuses gives nothing: TAB
+    offers no name that `use` would not know."""
+    try:
+        return aws_config(environ)
+    except StsenvError:
+        return {"profiles": {}, "sso_sessions": {}}
 
 
-def _profile_name(section: str) -> str | None:
-    if section == "default":
-        return section
-    kind, _space, name = section.partition(" ")
-    name = name.strip().strip("\"'")
-    return name if kind == "profile" and name else None
+def aws_config(environ: Mapping[str, str]) -> dict[str, Any]:
+    """As aws_config_sections, but a file that cannot be parsed is a UsageError naming the
+    file, the line and the reason."""
+    from stsenv.aws import configfile
+
+    found = configfile.full_config(*aws_config_paths(environ))
+    found.setdefault("sso_sessions", {})
+    return found

@@ -72,6 +72,8 @@ def _assume(
     ctx.role_name, ctx.role_arn = plan.role_name, plan.role_arn
     if plan.kind == kinds.SSO:
         return _sso(plan, env, settings, now)
+    if plan.kind == kinds.TEMPORARY:
+        return direct.temporary(plan, profiles, ctx, now)
     if plan.kind == kinds.KEYS:
         return direct.session_token(plan, profiles, ctx, ask, now)
     if plan.kind == kinds.BOTOCORE:

@@ -86,9 +86,11 @@ def digest(value: object) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
 
 
-def fingerprint(request: UseRequest, env: Mapping[str, str], settings: Settings) -> str:
+def fingerprint(request: UseRequest, env: Mapping[str, str], settings: Settings,
+                source: dict[str, object] | None = None) -> str:  # fmt: skip
     """Key of a session in the cache: everything that changes the result of `use`, except the
-    MFA code (a new code gives the same session) and --refresh."""
+    MFA code (a new code gives the same session) and --refresh. `source`: source_key(env,
+    settings) when the caller has it already (`roles` over 2,500 profiles)."""
     asked: dict[str, object] = {
         "target": request.target,
         "duration": request.duration,
@@ -100,7 +102,9 @@ def fingerprint(request: UseRequest, env: Mapping[str, str], settings: Settings)
     }
     if request.no_mfa_session:  # only when set: every other key stays as it was
         asked["no_mfa_session"] = True
-    return digest({"v": FORMAT, "request": asked, "source": source_key(env, settings)})
+    if source is None:
+        source = source_key(env, settings)
+    return digest({"v": FORMAT, "request": asked, "source": source})
 
 
 def name_key(role_name: str, source_label: str, env: Mapping[str, str], settings: Settings) -> str:

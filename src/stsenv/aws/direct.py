@@ -4,6 +4,7 @@ credential_process or web-identity profile is run by botocore's own provider."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import botocore.session
 from botocore.credentials import ReadOnlyCredentials
 
-from stsenv.aws import mfa, source
+from stsenv.aws import mfa, provider, source
 from stsenv.aws.answers import credentials_from
 from stsenv.aws.source import Context, Source, client
 from stsenv.aws.targets import Plan
@@ -69,10 +70,11 @@ def from_provider(
     ctx.source_label = f"AWS profile {plan.profile!r}"
     ctx.source_profile = plan.profile
     session = botocore.session.Session(profile=plan.profile)
-    found = session.get_credentials()
-    if found is None:
-        raise source.no_credentials(ctx)
-    frozen = found.get_frozen_credentials()
+    with provider.running(plan.profile, profiles):
+        found = session.get_credentials()
+        if found is None:
+            raise source.no_credentials(ctx)
+        frozen = found.get_frozen_credentials()
     if not frozen.access_key or not frozen.secret_key:
         raise source.no_credentials(ctx)
     region = ctx.region = ctx.request.region or plan.region
@@ -96,6 +98,61 @@ def from_provider(
                   ctx.source_label, region)  # fmt: skip
     arn = str(client(keys, "sts", region).get_caller_identity()["Arn"])
     return RoleSession(plan.display_name, _role_arn_of(arn), arn, creds, region, expires - now)
+
+
+# Where tools that write temporary keys into the AWS files put their end (botocore reads none).
+EXPIRY_KEYS = ("aws_credential_expiration", "aws_session_expiration", "x_security_token_expires",
+               "aws_expiration", "expiration")  # fmt: skip
+
+
+def temporary(
+    plan: Plan, profiles: Mapping[str, Any], ctx: Context, now: int
+) -> RoleSession:
+    """TEMPORARY: keys with a session token (the portal's "copy credentials") are already a
+    session: exported as they are, never traded with GetSessionToken (AWS refuses that
+    for session credentials). Only with an end written beside them can the prompt count
+    them down; without one, one line says so."""
+    profile = profiles.get(str(plan.profile), {})
+    expires = _expiry_of(str(plan.profile), profile)
+    if expires is None:
+        raise UsageError(
+            f"AWS profile {plan.profile!r} holds temporary credentials (aws_session_token) "
+            "but not when they end, so stsenv cannot count them down: use the tool that wrote "
+            f"them, or add `aws_credential_expiration = <ISO 8601 time>` beside them"
+        )
+    if expires <= now:
+        raise UsageError(
+            f"AWS profile {plan.profile!r} holds temporary credentials that ended at "
+            f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime(expires))} UTC: get new ones"
+        )
+    ctx.source_label = f"AWS profile {plan.profile!r}"
+    ctx.source_profile = plan.profile
+    session = botocore.session.Session(profile=plan.profile)
+    found = session.get_credentials()  # botocore's reading: credentials file over config
+    frozen = found.get_frozen_credentials() if found is not None else None
+    if frozen is None or not frozen.access_key or not frozen.secret_key or not frozen.token:
+        raise source.no_credentials(ctx)
+    region = ctx.region = ctx.request.region or plan.region
+    keys = Source(session, frozen, ctx.source_label, region)
+    arn = str(client(keys, "sts", region).get_caller_identity()["Arn"])  # do they still work?
+    creds = Credentials(frozen.access_key, frozen.secret_key, frozen.token, expires)
+    return RoleSession(plan.display_name, _role_arn_of(arn), arn, creds, region, expires - now)
+
+
+def _expiry_of(name: str, profile: Mapping[str, Any]) -> int | None:
+    from botocore.utils import parse_timestamp
+
+    for key in EXPIRY_KEYS:
+        value = profile.get(key)
+        if isinstance(value, str) and value.strip():
+            try:
+                return int(parse_timestamp(value.strip()).timestamp())
+            except (ValueError, TypeError, OverflowError):
+                raise UsageError(
+                    f"AWS profile {name!r}: {key} {value[:40]!r} is not a time (ISO 8601, "
+                    "like 2026-12-03T10:00:00Z)"
+                ) from None
+    return None
 
 
 def _role_arn_of(assumed: str) -> str:

@@ -14,11 +14,22 @@ SSO = "sso"  # GetRoleCredentials of an IAM Identity Center sign-in (profile or 
 KEYS = "keys"  # a profile of long-term keys: sts:GetSessionToken, never the keys themselves
 BOTOCORE = "botocore"  # credential_process or web identity: botocore's own provider runs it
 LOGIN = "login"  # a login_session profile: a console sign-in session (`aws login`)
+# Keys with aws_session_token (or aws_security_token): credentials that are already temporary
+# (the IAM Identity Center portal's "copy credentials"), exported as they are.
+TEMPORARY = "temporary"
+
+
+def is_sign_in_only(profile: Mapping[str, Any]) -> bool:
+    """An IAM Identity Center profile without sso_account_id and sso_role_name: a sign-in
+    (`stsenv login --profile NAME`), not a role to assume."""
+    return profile_kind(profile) == SSO and not (
+        profile.get("sso_account_id") and profile.get("sso_role_name")
+    )
 
 
 def profile_kind(profile: Mapping[str, Any]) -> str | None:
-    """ROLE, BOTOCORE, SSO, LOGIN or KEYS: how a profile gives credentials; None when it has
-    none of its own (a profile of settings only)."""
+    """ROLE, BOTOCORE, SSO, TEMPORARY, KEYS or LOGIN: how a profile gives credentials; None
+    when it has none of its own (a profile of settings only)."""
     if "role_arn" in profile and "web_identity_token_file" not in profile:
         return ROLE
     if "role_arn" in profile or profile.get("credential_process"):
@@ -26,6 +37,8 @@ def profile_kind(profile: Mapping[str, Any]) -> str | None:
     if profile.get("sso_session") or profile.get("sso_start_url"):
         return SSO
     if profile.get("aws_access_key_id"):
+        if profile.get("aws_session_token") or profile.get("aws_security_token"):
+            return TEMPORARY
         return KEYS
     if profile.get("login_session"):
         return LOGIN  # after keys, as botocore's chain: keys in the profile come first

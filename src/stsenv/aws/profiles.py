@@ -3,13 +3,16 @@ parser of ours), without any network call: for `use`, `roles`, the picker and `d
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
 import botocore.session
 from botocore import exceptions as bx
 
+from stsenv.aws import configfile
 from stsenv.errors import UsageError
+from stsenv.settings import aws_config_paths
 
 
 def full_config() -> dict[str, Any]:
@@ -18,9 +21,20 @@ def full_config() -> dict[str, Any]:
     try:
         config = botocore.session.Session().full_config
     except bx.ConfigParseError as e:
-        path = e.kwargs.get("path") or "of this machine"
-        raise UsageError(f"the AWS config file {path} cannot be parsed; fix its syntax") from None
+        raise parse_error(e) from None
     return config if isinstance(config, dict) else {}
+
+
+def parse_error(e: bx.ConfigParseError) -> UsageError:
+    """botocore's ConfigParseError (which names only the path) as one line with the file
+    (config or credentials), the line and the reason configparser gave botocore."""
+    path = str(e.kwargs.get("path") or "")
+    config, credentials = aws_config_paths(os.environ)
+    which = "credentials" if path == credentials and path != config else "config"
+    error = e.kwargs.get("error")
+    if not isinstance(error, BaseException):
+        return UsageError(f"the AWS {which} file {path} cannot be parsed; fix its syntax")
+    return configfile.parse_error(path, which, error)
 
 
 def all_profiles() -> dict[str, Any]:

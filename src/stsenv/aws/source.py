@@ -21,7 +21,7 @@ from botocore.credentials import (
     ReadOnlyCredentials,
 )
 
-from stsenv.aws import cache
+from stsenv.aws import cache, provider
 from stsenv.errors import EnvironmentProblem, UsageError
 from stsenv.limits import DEFAULT_DURATION
 from stsenv.model import UseRequest
@@ -139,11 +139,12 @@ def find(
                 f"the AWS config has a profile loop: profile {self_sourced_as!r} is its own "
                 f"source_profile but has no keys; fix source_profile in {ctx.config_files[0]}"
             )
-        creds = ReadOnlyCredentials(
+        keys = ReadOnlyCredentials(
             own["aws_access_key_id"], own["aws_secret_access_key"], own.get("aws_session_token")
         )
-        return Source(botocore.session.Session(), creds, ctx.source_label, own.get("region"))
+        return Source(botocore.session.Session(), keys, ctx.source_label, own.get("region"))
 
+    creds: ReadOnlyCredentials | None = None
     if credential_source:
         ctx.source_label = f"credential_source {credential_source!r}"
         session = botocore.session.Session()
@@ -155,6 +156,12 @@ def find(
                 if isinstance(p, EnvProvider | ContainerProvider | InstanceMetadataProvider)
             ]
         )
+        if not sourcer.is_supported(credential_source):  # botocore's verdict, case and all
+            raise UsageError(
+                f"credential_source {credential_source[:40]!r} is not valid (botocore knows "
+                "Environment, Ec2InstanceMetadata and EcsContainer, spelled so): fix it in "
+                f"{ctx.config_files[0]}"
+            )
         found = sourcer.source_credentials(credential_source)
     else:
         session = botocore.session.Session(profile=profile)
@@ -165,10 +172,13 @@ def find(
         _ask_through(session, ask, ctx.source_label)  # a source role's MFA code
         if chain_cache is not None:
             _cache_chain(session, chain_cache)
-        found = session.get_credentials()
+        with provider.running(session.profile, profiles):
+            found = session.get_credentials()
+            creds = found.get_frozen_credentials() if found is not None else None
     if found is None:
         raise no_credentials(ctx)
-    creds = found.get_frozen_credentials()
+    if creds is None:
+        creds = found.get_frozen_credentials()
     if not creds.access_key or not creds.secret_key:
         raise no_credentials(ctx)
     region = session.get_config_variable("region")

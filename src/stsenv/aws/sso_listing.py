@@ -207,6 +207,11 @@ def _from_profile(
             if session not in sessions:
                 raise UsageError(f"profile {name!r} names sso_session {session!r}, which has no "
                                  "[sso-session] section in the AWS config")  # fmt: skip
+            for key, value in sessions[session].items():  # botocore's InvalidConfigError
+                if section.get(key, value) != value:
+                    raise UsageError(f"profile {name!r} and [sso-session {session}] give "
+                                     f"different {key} values, which botocore refuses: keep "
+                                     "it in the [sso-session] only")  # fmt: skip
             return _from_session(session, sessions[session], name)
         if "sso_start_url" in section:
             _require(section, f"profile {name!r}")

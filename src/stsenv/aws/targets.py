@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from stsenv.aws.kinds import BOTOCORE, KEYS, LOGIN, ROLE, SSO, profile_kind
+from stsenv.aws.kinds import BOTOCORE, KEYS, LOGIN, ROLE, SSO, TEMPORARY, profile_kind
 from stsenv.config import RoleAlias
 from stsenv.errors import UsageError
 from stsenv.limits import ROLE_ARN, ROLE_NAME, role_name_of
@@ -111,12 +111,15 @@ def _plan_from_profile(request: UseRequest, name: str, profile: Mapping[str, Any
         account, role = profile.get("sso_account_id"), profile.get("sso_role_name")
         if not account or not role:
             raise UsageError(
-                f"AWS profile {name!r} names an IAM Identity Center sign-in but no "
-                "sso_account_id and sso_role_name: add them, or use ACCOUNT/ROLE "
-                "(`stsenv roles --sso` lists them)"
+                f"AWS profile {name!r} is an IAM Identity Center sign-in, not a role (no "
+                "sso_account_id and sso_role_name): sign in with `stsenv login --profile "
+                f"{name}` and use ACCOUNT/ROLE (`stsenv roles --sso` lists them)"
             )
         return Plan(display_name=name, role_name=str(role), role_arn=None, kind=SSO,
                     profile=name, account=str(account), region=region)  # fmt: skip
+    if kind == TEMPORARY:
+        return Plan(display_name=name, role_name=name, role_arn=None, kind=TEMPORARY,
+                    profile=name, region=region)  # fmt: skip
     if kind == KEYS:
         return Plan(display_name=name, role_name=name, role_arn=None, kind=KEYS, profile=name,
                     region=region, duration=_duration(profile),
@@ -139,6 +142,11 @@ def _plan_from_role_profile(request: UseRequest, name: str, profile: Mapping[str
         raise UsageError(f"AWS profile {name!r}: role_arn {role_arn[:100]!r} is not a role ARN")
     source_profile = profile.get("source_profile")
     credential_source = profile.get("credential_source")
+    if source_profile and credential_source:  # botocore's InvalidConfigError, the CLI's too
+        raise UsageError(
+            f"AWS profile {name!r} has both source_profile and credential_source, which "
+            "botocore and the AWS CLI refuse: keep one of them"
+        )
     if request.profile:
         source_profile, credential_source = request.profile, None
     elif not source_profile and not credential_source:

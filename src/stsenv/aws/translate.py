@@ -62,7 +62,7 @@ def translate(e: Exception, ctx: Context) -> StsenvError:
             f"{e.kwargs.get('source_profile')!r}); fix source_profile in {config_file}"
         )
     if isinstance(e, bx.ConfigParseError):
-        return UsageError(f"the AWS config file {e.kwargs.get('path')} cannot be parsed")
+        return aws_profiles.parse_error(e)
     if isinstance(e, bx.NoRegionError):  # botocore's STS call for a source role profile
         return UsageError(
             f"no region for {label} (a role profile needs one, as for the AWS CLI): add "

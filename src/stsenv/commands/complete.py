@@ -97,7 +97,10 @@ def candidates(
         options = [(p.flag, p.help) for p in verb.params if p.flag and p.flag not in used]
         return _matching([*options, ("--help", "Show the help.")], current)
     if positionals and not positionals[0].variadic:
-        return _matching(_values(positionals[0], environ, settings), current)
+        found = _matching(_values(positionals[0], environ, settings), current)
+        # A name that starts with `-` would be taken for an option: it is offered after
+        # `--` (`stsenv use -- -dash`), where it is a name.
+        return found if only_positionals else [(v, d) for v, d in found if v[:1] != "-"]
     return []
 
 

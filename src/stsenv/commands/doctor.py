@@ -173,18 +173,18 @@ def _config(settings: Settings, environ: dict[str, str]) -> Iterator[Check]:
 
     # Source credentials are looked up as a new shell would: without the active role.
     env = source_env(environ)
+    methods = checks.credentials_methods([a.source_profile for a in aliases.values()], env)
     for name, alias in sorted(aliases.items()):
         source = alias.source_profile
         where = f"source profile {source!r}" if source else "the default credentials"
-        try:
-            method = checks.credentials_method(source, env)
-        except StsenvError as e:
+        method = methods[source]
+        if isinstance(method, StsenvError):
             fix = (
                 f"`aws configure --profile {source}` or change source_profile in {path}"
                 if source
                 else f"set source_profile in {path}, or AWS_PROFILE"
             )
-            yield Check(f"alias {name}", FAIL, e.message, fix)
+            yield Check(f"alias {name}", FAIL, method.message, fix)
             continue
         yield Check(f"alias {name}", OK, f"{where} has credentials ({method})")
 

@@ -21,12 +21,16 @@ def status(settings: Settings, json: bool) -> int:
         print(json_module.dumps({name: getattr(info, name) for name in fields}))
         return 0
     minutes, seconds = divmod(info.remaining_seconds, 60)
+    remaining = f"{minutes}m {seconds:02d}s"
+    if minutes > 24 * 60:  # days away (a credential_process's Expiration): not in minutes
+        hours, minutes = divmod(minutes, 60)
+        remaining = f"{hours // 24}d {hours % 24}h {minutes:02d}m"
     rows = [
         ("role", info.role),
         ("arn", info.arn),
         ("account", info.account),
         ("expiration", info.expiration),
-        ("remaining", f"{minutes}m {seconds:02d}s"),
+        ("remaining", remaining),
         ("access key", info.access_key),
     ]
     for label, value in rows:

@@ -52,11 +52,17 @@ def use(settings: Settings, *, quiet: bool = False, login: bool = False, **optio
         change, role = activation.use(request, os.environ, settings, now, ask)
     sys.stdout.write(shell.render(change))
     if not (quiet or settings.quiet):
-        left = role.credentials.expiration - now
-        until = time.strftime("%H:%M UTC", time.gmtime(role.credentials.expiration))
-        print(f"stsenv: {role.display_name} is active for {left // 60}m, until {until}",
-              file=sys.stderr)  # fmt: skip
+        active = active_for(role.credentials.expiration, now)
+        print(f"stsenv: {role.display_name} is active {active}", file=sys.stderr)
     return 0
+
+
+def active_for(expiry: int, now: int) -> str:
+    """"for 42m, until 13:05 UTC"; past a day away the date says more than the minutes."""
+    left = expiry - now
+    if left > 24 * 3600:
+        return f"until {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(expiry))}"
+    return f"for {left // 60}m, until {time.strftime('%H:%M UTC', time.gmtime(expiry))}"
 
 
 def clear(settings: Settings) -> int:
