@@ -973,12 +973,14 @@ def _foreground_tty() -> int | None:
     return None
 
 
-def _give_terminal(tty: int | None, pgid: int) -> None:
+def _give_terminal(tty: int | None, pgid: int, holder: int | None = None) -> None:
     """tcsetpgrp with SIGTTOU blocked (run_with_server blocks it), so that stsenv may take
-    the terminal back from the background."""
+    the terminal back from the background; with `holder`, only from that group (the shell
+    may have taken it back: ^Z while CMD starts)."""
     if tty is not None:
-        try:  # noqa: SIM105 - contextlib costs an import at start-up
-            os.tcsetpgrp(tty, pgid)
+        try:
+            if holder is None or os.tcgetpgrp(tty) == holder:
+                os.tcsetpgrp(tty, pgid)
         except OSError:
             pass
 
@@ -991,7 +993,7 @@ def _child(command: list[str], env: dict[str, str], tty: int | None, parent: int
     stsenv, nothing blocked. Never returns; an exec failure is reported through `report`."""
     try:
         os.setpgid(0, 0)
-        _give_terminal(tty, os.getpid())
+        _give_terminal(tty, os.getpid(), holder=os.getpgid(parent))
         if deathsig is not None:
             deathsig()
             if os.getppid() != parent:  # stsenv died before the request took effect
@@ -1037,14 +1039,14 @@ def _spawn(command: list[str], env: dict[str, str], tty: int | None,
         os.setpgid(pid, pid)
     except OSError:
         pass
-    _give_terminal(tty, pid)
+    _give_terminal(tty, pid, holder=os.getpgrp())
     try:
         failed = os.read(report_r, 32)
     finally:
         os.close(report_r)
     if failed:
         os.waitpid(pid, 0)
-        _give_terminal(tty, os.getpgrp())
+        _give_terminal(tty, os.getpgrp(), holder=pid)
         number = int(failed) if failed.isdigit() else errno.ENOEXEC
         raise CommandFailed.starting(command[0], OSError(number, os.strerror(number)))
     return pid
@@ -1118,7 +1120,7 @@ def _wait_for(pid: int, forwarded: tuple[int, ...], waited: set[int], tty: int |
         done, status = os.waitpid(pid, flags)
         if done == pid:
             if os.WIFSTOPPED(status):  # ^Z: stop as a job does, go on when continued
-                _suspend(pid, tty)
+                _suspend(pid, tty, os.WSTOPSIG(status))
                 continue
             return _exit_status(status)
         info = signal.sigwaitinfo(waited)
@@ -1129,17 +1131,12 @@ def _wait_for(pid: int, forwarded: tuple[int, ...], waited: set[int], tty: int |
                 pass
 
 
-def _suspend(pid: int, tty: int | None) -> None:
-    """CMD was stopped from the terminal: take the terminal back and stop, so the shell
-    sees the job stopped; on `fg`, give CMD the terminal again and continue it."""
-    _give_terminal(tty, os.getpgrp())
-    os.kill(os.getpid(), signal.SIGSTOP)
-    if tty is not None:
-        try:
-            if os.tcgetpgrp(tty) == os.getpgrp():  # `fg`, not `bg`
-                _give_terminal(tty, pid)
-        except OSError:
-            pass
+def _suspend(pid: int, tty: int | None, number: int) -> None:
+    """CMD was stopped (^Z): take the terminal back and stop as it did, so the shell sees
+    the job stopped; on `fg`, give CMD the terminal again and continue it."""
+    _give_terminal(tty, os.getpgrp(), holder=pid)
+    os.kill(os.getpid(), signal.SIGSTOP if number == signal.SIGSTOP else signal.SIGTSTP)
+    _give_terminal(tty, pid, holder=os.getpgrp())  # after `fg`, not `bg`
     try:  # noqa: SIM105
         os.killpg(pid, signal.SIGCONT)
     except OSError:
@@ -1217,7 +1214,7 @@ def run_with_server(
             endpoint.stop()  # once CMD is gone, nobody gets credentials
             keeper.stop()
             if tty is not None:
-                _give_terminal(tty, os.getpgrp())
+                _give_terminal(tty, os.getpgrp(), holder=pid)
                 os.close(tty)
             _drain(waited)
             signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
