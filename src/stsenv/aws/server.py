@@ -1,15 +1,28 @@
 """`stsenv exec --server TARGET -- CMD`: CMD gets no keys, but a credential endpoint on
 127.0.0.1 that renews the role for as long as CMD runs, which every AWS SDK polls on its own.
 
-Three parts, all in this process (so nothing can outlive it):
+Three parts, all in this process:
 
 * Keeper: the credentials being served, and the one thread that renews them ahead of expiry
   (single flight by construction: no other thread ever calls `renew`), with backoff.
 * Endpoint: a small HTTP/1.x server on one thread (poll loop, non-blocking sockets). It is
   hand-written on purpose: `import http.server` alone costs ~40 ms and its thread-per-request
   model spends more per request than the whole answer does here (docs/DESIGN.md: p99 <=
-  5 ms for 50 concurrent callers; `exec --server -- true` within 1.3x of `exec -- true`).
+  5 ms for 50 concurrent callers; `exec --server -- true` within 1.3x of `exec -- true`),
+  and a flood of idle connections would cost it a thread each. What it answers: GET / with
+  Host 127.0.0.1:PORT (or localhost:PORT) and the token, compared in constant time; a
+  request line and headers of at most MAX_REQUEST bytes, sent within IDLE_SECONDS; at most
+  a few hundred connections open (MAX_CONNS, fewer under a low fd limit), where one that
+  has not sent the token is closed to make room, at a bounded rate, and accepting pauses
+  (never spins) when no room can be made or no file descriptor is left.
 * run_with_server: the CMD lifecycle — environment, spawn, signals, exit status, clean-up.
+  CMD's life is tied to stsenv's: it runs in a process group of its own (handed the
+  terminal when stsenv had it, so ^C, ^Z and reads reach it as before), which stsenv ends
+  (SIGTERM, SIGKILL after END_GRACE) on every way out before the port closes; on Linux the
+  kernel also kills CMD when stsenv dies, even of SIGKILL (PR_SET_PDEATHSIG). Not covered:
+  a child that leaves CMD's group (setsid, a shell's job control) outlives stsenv and then
+  loses the endpoint; where PR_SET_PDEATHSIG is missing (macOS), a SIGKILLed stsenv leaves
+  CMD running without its endpoint.
 
 Why the SDKs take the endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI + _AUTHORIZATION_TOKEN)
 over everything else they would try first. Their default chains, in order:
@@ -23,8 +36,10 @@ over everything else they would try first. Their default chains, in order:
 So CMD gets: no key variables, no AWS_PROFILE/AWS_DEFAULT_PROFILE (the profile is [default]),
 no web-identity variables, AWS_SHARED_CREDENTIALS_FILE pointing at an empty private file and
 AWS_CONFIG_FILE at a generated private file whose [default] holds the selected profile's
-settings minus every credential setting (region, output, endpoint_url, services, s3, retry
-settings... stay; the [services] and other non-profile sections are copied as they are), and,
+settings on an allow-list (region, output, endpoint_url, services, s3, retry settings...;
+read with botocore's own config loader, so whatever botocore sees as a key is never
+copied), with the [services ...] sections; both in a folder under $XDG_RUNTIME_DIR or the
+credential cache, which only the user can write for as long as the folder lives; and,
 only when a boto2 config holds AWS keys, BOTO_CONFIG pointing at a copy without them. A
 generated profile with `credential_source = EcsContainer` was considered and rejected: it
 needs a role_arn, so botocore would AssumeRole again from the served credentials (chaining,
