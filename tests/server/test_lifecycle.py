@@ -37,7 +37,7 @@ WAIT_FOR_SIGNAL = (
 def leftovers(env: dict[str, str]) -> list[Path]:
     """What a run left: anything in TMPDIR, a command folder in the credential cache."""
     cache = Path(env["STSENV_CACHE_DIR"])
-    return [*Path(env["TMPDIR"]).iterdir(), *cache.glob("exec-*")]
+    return [*Path(env["TMPDIR"]).iterdir(), *cache.glob("stsenv-exec-*")]
 
 
 def alive(pid: int) -> bool:

@@ -102,3 +102,17 @@ def test_an_unsafe_runtime_dir_is_not_used(
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout).startswith(f"{own}/")
     assert list(own.iterdir()) == []
+
+
+def test_no_private_folder_is_one_line(server_env: dict[str, str], shared: Path) -> None:
+    """Neither XDG_RUNTIME_DIR nor the credential cache is private: refused before CMD runs
+    (the cache's own warning comes first, as for any verb)."""
+    cache = shared / "cache"
+    cache.mkdir()
+    os.chown(cache, 65534, 65534)
+    env = {**server_env, "STSENV_CACHE_DIR": str(cache), "XDG_RUNTIME_DIR": str(shared)}
+    done = run_server(env, "s3Full", "sh", "-c", f"touch {shared}/ran")
+    assert done.returncode == 5 and done.stdout == "", done.stderr
+    last = done.stderr.splitlines()[-1]
+    assert last.startswith("stsenv: no private folder for the command's AWS files"), last
+    assert not (shared / "ran").exists()

@@ -846,7 +846,7 @@ def _private_base(settings: Settings) -> str:
     )
 
 
-FOLDER_PREFIX = "exec-"
+FOLDER_PREFIX = "stsenv-exec-"
 
 
 def _sweep(base: str) -> None:
@@ -1001,14 +1001,14 @@ def _give_terminal(tty: int | None, pgid: int, holder: int | None = None) -> Non
 
 
 def _child(command: list[str], env: dict[str, str], tty: int | None, parent: int,
-           deathsig: Callable[[], object] | None, limit: tuple[int, int] | None,
-           report: int) -> None:  # fmt: skip
+           group: int, deathsig: Callable[[], object] | None,
+           limit: tuple[int, int] | None, report: int) -> None:  # fmt: skip
     """In the forked child, before exec: its own process group (in the terminal's foreground
     if stsenv was), killed with stsenv, the fd limit and signals as they were given to
     stsenv, nothing blocked. Never returns; an exec failure is reported through `report`."""
     try:
         os.setpgid(0, 0)
-        _give_terminal(tty, os.getpid(), holder=os.getpgid(parent))
+        _give_terminal(tty, os.getpid(), holder=group)
         if deathsig is not None:
             deathsig()
             if os.getppid() != parent:  # stsenv died before the request took effect
@@ -1025,7 +1025,7 @@ def _child(command: list[str], env: dict[str, str], tty: int | None, parent: int
         os.execvpe(command[0], command, env)  # noqa: S606 - the user's own command
     except OSError as e:
         try:  # noqa: SIM105
-            os.write(report, str(e.errno or 0).encode())
+            os.write(report, str(e.errno or errno.ENOEXEC).encode())
         except OSError:
             pass
     finally:
@@ -1048,7 +1048,7 @@ def _spawn(command: list[str], env: dict[str, str], tty: int | None,
         os.close(report_w)
         raise CommandFailed.starting(command[0], e) from None
     if pid == 0:
-        _child(command, env, tty, parent, deathsig, limit, report_w)
+        _child(command, env, tty, parent, os.getpgrp(), deathsig, limit, report_w)
     os.close(report_w)
     try:  # noqa: SIM105 - both sides set it, so that neither waits for the other
         os.setpgid(pid, pid)
