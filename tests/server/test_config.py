@@ -80,3 +80,25 @@ def test_a_config_botocore_cannot_read(env: dict[str, str]) -> None:
     done = run_server(env, "s3Full", "true")
     assert done.returncode != 0 and done.stdout == ""
     assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith("stsenv: "), done.stderr
+
+
+def test_no_key_of_a_boto2_config_reaches_the_job(
+    env: dict[str, str], aws_world: LocalAws, tmp_path: Path
+) -> None:
+    """botocore also takes keys from a boto2 config ([Credentials] of BOTO_CONFIG, before
+    the endpoint): read as botocore reads it, a header with a comment included."""
+    key, secret = aws_world.keys["taro"]
+    boto = tmp_path / "boto.cfg"
+    boto.write_text(f"[Credentials] ; taro's\naws_access_key_id = {key}\n"
+                    f"aws_secret_access_key = {secret}\n[Boto]\nnum_retries = 3\n")  # fmt: skip
+    program = (
+        "import boto3, json, os\n"
+        "arn = boto3.client('sts').get_caller_identity()['Arn']\n"
+        "print(json.dumps({'arn': arn, 'boto': open(os.environ['BOTO_CONFIG']).read()}))\n"
+    )
+    done = run_server({**env, "BOTO_CONFIG": str(boto)}, "s3Full", sys.executable, "-c", program)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["arn"].startswith(ASSUMED)
+    assert key not in seen["boto"] and secret not in seen["boto"], seen["boto"]
+    assert "[Boto]\nnum_retries = 3\n" in seen["boto"]

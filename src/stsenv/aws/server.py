@@ -757,22 +757,27 @@ def profile_settings(path: str, profile: str) -> str:
 
 
 def _boto_config_without_keys(env: Mapping[str, str]) -> str | None:
-    """The boto2 config botocore would take AWS keys from, without them; None if none has."""
+    """The boto2 config botocore would take AWS keys from ([Credentials] of BOTO_CONFIG, else
+    of /etc/boto.cfg or ~/.boto: botocore's BotoProvider, which comes before the endpoint),
+    read with botocore's loader and written back without them; None if none has keys."""
+    from botocore.configloader import raw_config_parse
+    from botocore.exceptions import BotoCoreError
+
     paths = [env["BOTO_CONFIG"]] if "BOTO_CONFIG" in env else ["/etc/boto.cfg", "~/.boto"]
     for path in paths:
-        text = _read(os.path.expanduser(path))
-        if text is None or "aws_access_key_id" not in text:
+        try:
+            config = raw_config_parse(path, parse_subsections=False)
+        except BotoCoreError:  # not there, or botocore could not take keys from it either
             continue
-        kept: list[str] = []
-        section = ""
-        for line in text.splitlines():
-            stripped = line.strip()
-            if stripped.startswith("[") and stripped.endswith("]"):
-                section = stripped[1:-1].strip()
-            elif section == "Credentials" and stripped.lower().startswith("aws_"):
-                continue
-            kept.append(line)
-        return "".join(f"{line}\n" for line in kept)
+        if "aws_access_key_id" not in config.get("Credentials", {}):
+            continue
+        out: list[str] = []
+        for name, settings in config.items():
+            if all(_is_name(word) for word in name.split(" ")):
+                out.append(f"[{name}]\n")
+                out += [_setting_lines(key, value, False) for key, value in settings.items()
+                        if not (name == "Credentials" and key.startswith("aws_"))]  # fmt: skip
+        return "".join(out)
     return None
 
 
