@@ -543,7 +543,7 @@ class Endpoint:
         """Accept what is queued; False when accepting must pause (no room can be made)."""
         deadline = time.monotonic() + IDLE_SECONDS
         for _ in range(64):  # everyone already queued, then back to poll
-            if len(conns) >= self._cap and not self._make_room(poller, conns):
+            if len(conns) >= self._cap and not self._may_evict():
                 return False
             try:
                 fd, _address = self._sock._accept()  # type: ignore[attr-defined]
@@ -559,16 +559,23 @@ class Endpoint:
             sock.setblocking(False)
             conns[fd] = _Conn(sock, deadline)
             poller.register(fd, select.POLLIN)
+            if len(conns) > self._cap:
+                self._make_room(poller, conns)
         return True
 
-    def _make_room(self, poller: select.poll, conns: dict[int, _Conn]) -> bool:
-        """Close the oldest connection that has not sent the token (nor is being answered),
-        at most EVICT_RATE a second: a flood costs this loop little, and a caller who
-        connects now is answered as soon as its turn in the listen backlog comes."""
+    def _may_evict(self) -> bool:
+        """Whether a connection may be closed to make room now: at most EVICT_RATE a second
+        (after a burst), so that a flood costs this loop little."""
         now = time.monotonic()
         self._budget = min(EVICT_BURST, self._budget + (now - self._budget_at) * EVICT_RATE)
         self._budget_at = now
-        if self._budget < 1:
+        return self._budget >= 1
+
+    def _make_room(self, poller: select.poll, conns: dict[int, _Conn]) -> bool:
+        """Close the oldest connection that has not sent the token (nor is being answered),
+        within the budget of _may_evict: a caller who connects during a flood is answered
+        as soon as its turn in the listen backlog comes."""
+        if not self._may_evict():
             return False
         for fd, conn in conns.items():
             if not conn.out and self._token not in conn.buffer:
