@@ -8,8 +8,8 @@ Three parts, all in this process:
 * Endpoint: a small HTTP/1.x server on one thread (poll loop, non-blocking sockets). It is
   hand-written on purpose: `import http.server` alone costs ~40 ms and its thread-per-request
   model spends more per request than the whole answer does here (docs/DESIGN.md: p99 <=
-  5 ms for 50 concurrent callers; `exec --server -- true` within 1.3x of `exec -- true`),
-  and a flood of idle connections would cost it a thread each. What it answers: GET / with
+  5 ms for 50 concurrent callers), and a flood of idle connections would cost it a thread
+  each. What it answers: GET / with
   Host 127.0.0.1:PORT (or localhost:PORT) and the token, compared in constant time; a
   request line and headers of at most MAX_REQUEST bytes, sent within IDLE_SECONDS; at most
   a few hundred connections open (MAX_CONNS, fewer under a low fd limit), where one that
