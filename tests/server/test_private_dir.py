@@ -19,6 +19,7 @@ from local_aws import ACCOUNT, ROLE
 from server.support import run_server
 
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+OTHER_PYTHON = "/usr/bin/python3"  # one that uid 65534 may run (not under /root/.pyenv)
 # The other user: swaps every stsenv folder it sees for one of its own, whose config runs its
 # program; says what it swapped when stdin closes.
 SWAPPER = r"""
@@ -60,6 +61,8 @@ def shared() -> Iterator[Path]:
     """A world-writable folder without the sticky bit, reachable by another user."""
     if os.geteuid() != 0 or not shutil.which("setpriv"):
         pytest.skip("needs root and setpriv (util-linux) to act as another local user")
+    if not os.access(OTHER_PYTHON, os.X_OK):
+        pytest.skip(f"the other user runs {OTHER_PYTHON} (Debian's python3), which is missing")
     path = Path(tempfile.mkdtemp(prefix="shared-", dir="/tmp"))
     path.chmod(0o777)
     yield path
@@ -68,7 +71,7 @@ def shared() -> Iterator[Path]:
 
 def test_another_user_cannot_swap_the_folder(server_env: dict[str, str], shared: Path) -> None:
     marker = shared / "ran"
-    argv = [*NOBODY, "/usr/bin/python3", "-c", SWAPPER, str(shared), str(marker)]
+    argv = [*NOBODY, OTHER_PYTHON, "-c", SWAPPER, str(shared), str(marker)]
     swapper = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                cwd="/")  # fmt: skip
     assert swapper.stdin is not None and swapper.stdout is not None
