@@ -19,7 +19,8 @@ Three parts, all in this process:
   CMD's life is tied to stsenv's: it runs in a process group of its own (handed the
   terminal when stsenv had it, so ^C, ^Z and reads reach it as before), which stsenv ends
   (SIGTERM, SIGKILL after END_GRACE) on every way out before the port closes; on Linux the
-  kernel also kills CMD when stsenv dies, even of SIGKILL (PR_SET_PDEATHSIG). Not covered:
+  kernel also kills CMD when stsenv dies, even of SIGKILL (PR_SET_PDEATHSIG; dropped by
+  the kernel when CMD is a set-user-ID program). Not covered:
   a child that leaves CMD's group (setsid, a shell's job control) outlives stsenv and then
   loses the endpoint; where PR_SET_PDEATHSIG is missing (macOS), a SIGKILLed stsenv leaves
   CMD running without its endpoint.
