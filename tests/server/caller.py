@@ -20,11 +20,18 @@ import boto3
 
 URL = os.environ.get("AWS_CONTAINER_CREDENTIALS_FULL_URI", "")
 TOKEN = os.environ.get("AWS_CONTAINER_AUTHORIZATION_TOKEN", "")
+PORT = urlsplit(URL).port or 0
+HOST = f"127.0.0.1:{PORT}"
 session = boto3.Session()
 sts = session.client("sts")
 
 
-def call() -> dict[str, Any]:
+def call(fresh: bool = False) -> dict[str, Any]:
+    """One STS call; `fresh`: from a new session, which asks the endpoint again."""
+    global session, sts
+    if fresh:
+        session = boto3.Session()
+        sts = session.client("sts")
     try:
         arn = sts.get_caller_identity()["Arn"]
     except Exception as e:
@@ -110,8 +117,15 @@ def probe() -> dict[str, Any]:
         "other path": request(path="/other", headers={"Authorization": TOKEN}),
         "huge header": request(headers={"Authorization": TOKEN, "X-Pad": "a" * 100_000}),
         "huge body": request(headers={"Authorization": TOKEN}, body=b"a" * 100_000),
-        "two tokens": raw(f"GET / HTTP/1.1\r\nAuthorization: {TOKEN}\r\n"
+        "two tokens": raw(f"GET / HTTP/1.1\r\nHost: {HOST}\r\nAuthorization: {TOKEN}\r\n"
                           f"Authorization: {TOKEN}\r\n\r\n"),
+        # A page of a name rebound to 127.0.0.1 sends its own name as Host, even with the token.
+        "other host": request(headers={"Authorization": TOKEN, "Host": f"evil.example:{PORT}"}),
+        "host without port": request(headers={"Authorization": TOKEN, "Host": "127.0.0.1"}),
+        "other port": request(headers={"Authorization": TOKEN, "Host": f"127.0.0.1:{PORT + 1}"}),
+        "no host": raw(f"GET / HTTP/1.0\r\nAuthorization: {TOKEN}\r\n\r\n"),
+        "two hosts": raw(f"GET / HTTP/1.1\r\nHost: {HOST}\r\nHost: {HOST}\r\n"
+                         f"Authorization: {TOKEN}\r\n\r\n"),
         "not http": raw("hello\r\n\r\n"),
     }
     return {name: {"status": status, "secret": "SecretAccessKey" in body or "Token\"" in body}
@@ -153,6 +167,10 @@ def main() -> None:
         word, _, rest = line.strip().partition(" ")
         if word == "call":
             answer: Any = call()
+        elif word == "fresh-call":
+            answer = call(fresh=True)
+        elif word == "as-localhost":
+            answer = request(headers={"Authorization": TOKEN, "Host": f"localhost:{PORT}"})
         elif word == "fetch":
             answer = fetch(int(rest))
         elif word == "until-new":

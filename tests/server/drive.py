@@ -62,7 +62,7 @@ def main(argv: list[str]) -> int:
     try:
         first = session(False, ask_on_terminal)
         return run_with_server(command, env, first, lambda: session(True, refuse),
-                               port=args.port)  # fmt: skip
+                               port=args.port, settings=settings)  # fmt: skip
     except StsenvError as e:
         print(f"stsenv: {e.message}", file=sys.stderr)
         return int(e.exit_code)

@@ -44,11 +44,11 @@ class Caller:
     """`stsenv exec --server TARGET -- python caller.py`, driven line by line."""
 
     def __init__(self, env: dict[str, str], target: str, tmp: Path,
-                 duration: str | None = None) -> None:  # fmt: skip
+                 duration: str | None = None, prefix: tuple[str, ...] = ()) -> None:  # fmt: skip
         self.stderr_path = tmp / f"server-stderr-{os.urandom(3).hex()}"
         self._stderr = open(self.stderr_path, "w")  # noqa: SIM115 - closed in finish()
         self.process = subprocess.Popen(
-            server_argv(target, sys.executable, str(CALLER), duration=duration),
+            [*prefix, *server_argv(target, sys.executable, str(CALLER), duration=duration)],
             env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
             text=True, start_new_session=True,
         )  # fmt: skip

@@ -25,9 +25,20 @@ def test_only_the_right_token_gets_credentials(caller: Caller) -> None:
         assert caller.finish() == 0
     expected = {"no token": 401, "wrong token": 403, "token prefix": 403, "post": 405,
                 "put": 405, "delete": 405, "head": 405, "other path": 404, "huge header": 431,
-                "huge body": 413, "two tokens": 403, "not http": 400}  # fmt: skip
+                "huge body": 413, "two tokens": 403, "not http": 400, "other host": 421,
+                "host without port": 421, "other port": 421, "no host": 421,
+                "two hosts": 421}  # fmt: skip
     assert {name: answer["status"] for name, answer in probed.items()} == expected
     assert not any(answer["secret"] for answer in probed.values())
+
+
+def test_localhost_is_a_host_too(caller: Caller) -> None:
+    """Host 127.0.0.1:PORT (what every SDK sends) and localhost:PORT are answered."""
+    try:
+        status, body = caller.ask("as-localhost")
+    finally:
+        assert caller.finish() == 0
+    assert status == 200 and "SecretAccessKey" in body
 
 
 def test_fifty_callers_one_credential_one_sts_call(caller: Caller, aws_world: LocalAws) -> None:

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,28 @@ WAIT_FOR_SIGNAL = (
 
 
 def leftovers(env: dict[str, str]) -> list[Path]:
-    return list(Path(env["TMPDIR"]).iterdir())
+    """What a run left: anything in TMPDIR, a command folder in the credential cache."""
+    cache = Path(env["STSENV_CACHE_DIR"])
+    return [*Path(env["TMPDIR"]).iterdir(), *cache.glob("stsenv-exec-*")]
+
+
+def alive(pid: int) -> bool:
+    """Running or stopped, not a zombie (PID 1 in a container may never reap it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
+def gone(pid: int) -> bool:
+    """Whether `pid` is gone within a few seconds (it is killed asynchronously)."""
+    pause = threading.Event()
+    for _ in range(100):
+        if not alive(pid):
+            return True
+        pause.wait(0.1)
+    return False
 
 
 def test_status_passes_through(server_env: dict[str, str]) -> None:
@@ -125,3 +147,60 @@ def test_mfa_target_without_a_terminal(server_env: dict[str, str], tmp_path: Pat
     )
     done = run_server({**server_env, "STSENV_CONFIG": str(config)}, "guarded", "true")
     one_error_line(done, 5, "stsenv: an MFA code is needed and there is no terminal")
+
+
+def test_sigkill_to_stsenv_ends_the_command(server_env: dict[str, str]) -> None:
+    """Nobody can forward SIGKILL: the kernel ends CMD (PR_SET_PDEATHSIG), so it never asks
+    a port that another local user may have bound in the meantime."""
+    child = subprocess.Popen(server_argv("s3Full", "sh", "-c", "echo $$; exec sleep 600"),
+                             env=server_env, stdout=subprocess.PIPE, text=True,
+                             start_new_session=True)  # fmt: skip
+    assert child.stdout is not None
+    pid = int(child.stdout.readline())
+    try:
+        child.kill()
+        assert child.wait(timeout=60) == -signal.SIGKILL
+        assert gone(pid), "the command outlived stsenv"
+    finally:
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    # The folder of a killed stsenv (which holds no secret) goes with the next run.
+    done = run_server(server_env, "s3Full", "true")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert leftovers(server_env) == []
+
+
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_no_grandchild_survives_a_signal_to_stsenv(
+    server_env: dict[str, str], number: signal.Signals
+) -> None:
+    """CMD runs in a process group of its own, which stsenv ends on its way out: a child
+    that CMD left behind does not outlive the endpoint."""
+    script = "sleep 600 & echo $!; wait"  # sh: a background job ignores SIGINT, not TERM
+    child = subprocess.Popen(server_argv("s3Full", "sh", "-c", script), env=server_env,
+                             stdout=subprocess.PIPE, text=True,
+                             start_new_session=True)  # fmt: skip
+    assert child.stdout is not None
+    grandchild = int(child.stdout.readline())
+    try:
+        child.send_signal(number)
+        assert child.wait(timeout=60) == 128 + number
+        assert gone(grandchild), "the command's child outlived stsenv"
+    finally:
+        if alive(grandchild):
+            os.kill(grandchild, signal.SIGKILL)
+    assert leftovers(server_env) == []
+
+
+def test_no_grandchild_survives_the_command(server_env: dict[str, str]) -> None:
+    """The same when CMD exits on its own, or is killed: its group goes with it."""
+    script = "sleep 600 >/dev/null & echo $!; kill -KILL $$"
+    done = run_server(server_env, "s3Full", "sh", "-c", script)
+    assert done.returncode == 128 + signal.SIGKILL, done.stderr
+    grandchild = int(done.stdout)
+    try:
+        assert gone(grandchild), "the command's child outlived stsenv"
+    finally:
+        if alive(grandchild):
+            os.kill(grandchild, signal.SIGKILL)
+    assert leftovers(server_env) == []
