@@ -314,6 +314,8 @@ __stsenv_tick() {
 # (the only time a prompt starts a process). The program asks no MFA code there: when one
 # is needed, the renewal fails with its own one-line message and the role runs out.
 __stsenv_expiring() {
+    # A role entered from a .stsenv.toml is renewed now if that needs no input.
+    ! __stsenv_dir_renew || \builtin return 0
     # shellcheck disable=SC2016 # the backticks are text
     \builtin printf 'stsenv: %s expires in %sm — `stsenv refresh` to renew, `stsenv exec --server` for a job that must outlive it\n' \
         "$__stsenv_role" "$__stsenv_minutes" >&2
@@ -475,7 +477,8 @@ __stsenv_dir_warned=${__stsenv_dir_warned-}
 \builtin export -n __stsenv_dir_pwd __stsenv_dir_file __stsenv_dir_warned
 
 __stsenv_dir_changed() {
-    \builtin local __stsenv_d=${PWD-} __stsenv_f=''
+    # (Quoted: `\builtin local` is not parsed as a declaration, so it would split a value.)
+    \builtin local __stsenv_d="${PWD-}" __stsenv_f=''
     __stsenv_dir_pwd=$__stsenv_d
     [[ $__stsenv_d != / ]] || __stsenv_d=''
     while :; do
@@ -573,9 +576,9 @@ __stsenv_dir_leave() {
 __stsenv_dir_renew() {
     [[ -n ${__stsenv_dir_entered-} && $__stsenv_expiry == "${__stsenv_dir_expiry-}" ]] ||
         \builtin return 1
-    \builtin local STSENV_NO_INPUT=1 STSENV_DIR_QUIET=''
+    \builtin local STSENV_NO_INPUT=1 STSENV_DIR_QUIET='' STSENV_QUIET=1 # silently
     # shellcheck disable=SC2034 # read by the program
-    \builtin export STSENV_NO_INPUT STSENV_DIR_QUIET
+    \builtin export STSENV_NO_INPUT STSENV_DIR_QUIET STSENV_QUIET
     stsenv __enter "$__stsenv_dir_file" || \builtin return 1
     __stsenv_dir_expiry=$__stsenv_expiry
 }

@@ -267,6 +267,8 @@ end
 # (the only time a prompt starts a process). The program asks no MFA code there: when one
 # is needed, the renewal fails with its own one-line message and the role runs out.
 function __stsenv_expiring
+    # A role entered from a .stsenv.toml is renewed now if that needs no input.
+    __stsenv_dir_renew; and return 0
     builtin printf 'stsenv: %s expires in %sm — `stsenv refresh` to renew, `stsenv exec --server` for a job that must outlive it\n' \
         $__stsenv_role (builtin math --scale=0 "floor(-($__stsenv_hi) / 60)") >&2
     # Only a role started in this shell is renewed: an inherited one has nothing to renew it
@@ -499,7 +501,8 @@ end
 function __stsenv_dir_renew
     set -q -g __stsenv_dir_entered; or return 1
     builtin test "$__stsenv_expiry" = "$__stsenv_dir_expiry"; or return 1
-    STSENV_NO_INPUT=1 STSENV_DIR_QUIET= stsenv __enter "$__stsenv_dir_file"; or return 1
+    STSENV_NO_INPUT=1 STSENV_DIR_QUIET= STSENV_QUIET=1 stsenv __enter "$__stsenv_dir_file"
+    or return 1
     set -g -u __stsenv_dir_expiry "$__stsenv_expiry"
 end
 

@@ -292,6 +292,8 @@ __stsenv_tick() {
 # (the only time a prompt starts a process). The program asks no MFA code there: when one
 # is needed, the renewal fails with its own one-line message and the role runs out.
 __stsenv_expiring() {
+    # A role entered from a .stsenv.toml is renewed now if that needs no input.
+    ! __stsenv_dir_renew || \builtin return 0
     \builtin print -ru2 -- "stsenv: $__stsenv_role expires in ${__stsenv_minutes}m — \`stsenv refresh\` to renew, \`stsenv exec --server\` for a job that must outlive it"
     # Only a role started in this shell is renewed: an inherited one has nothing to renew it
     # with but what the environment says.
@@ -416,12 +418,13 @@ fi
 # reads the file. The prompt hook, not chpwd, notices: `cd -q`, a new shell opened in the
 # tree and `exec zsh` run no chpwd. These functions take the user's options (the wrapper's
 # eval draws the prompt with them), so every expansion here is quoted or split explicitly.
-\builtin typeset -g +x __stsenv_dir_pwd=${__stsenv_dir_pwd-} __stsenv_dir_file=${__stsenv_dir_file-}
-\builtin typeset -g +x __stsenv_dir_warned=${__stsenv_dir_warned-}
+\builtin typeset -g +x __stsenv_dir_pwd="${__stsenv_dir_pwd-}" __stsenv_dir_file="${__stsenv_dir_file-}"
+\builtin typeset -g +x __stsenv_dir_warned="${__stsenv_dir_warned-}"
 
 __stsenv_dir_changed() {
-    \builtin local __stsenv_d=$PWD __stsenv_f=
-    \builtin typeset -g +x __stsenv_dir_pwd=$PWD
+    # (Values quoted: `\builtin typeset` is an ordinary command under SH_WORD_SPLIT.)
+    \builtin local __stsenv_d="$PWD" __stsenv_f=
+    \builtin typeset -g +x __stsenv_dir_pwd="$PWD"
     [[ $__stsenv_d != / ]] || __stsenv_d=
     while :; do
         if [[ -f $__stsenv_d/.stsenv.toml ]]; then
@@ -436,7 +439,7 @@ __stsenv_dir_changed() {
     fi
     \builtin unset __stsenv_dir_recheck
     [[ -z ${__stsenv_dir_entered-} ]] || __stsenv_dir_leave
-    \builtin typeset -g +x __stsenv_dir_file=$__stsenv_f
+    \builtin typeset -g +x __stsenv_dir_file="$__stsenv_f"
     [[ -z $__stsenv_f ]] || __stsenv_dir_enter
 }
 
@@ -448,10 +451,10 @@ __stsenv_dir_enter() {
     case $__stsenv_dir_warned in
     (*"//$__stsenv_dir_file//"*) __stsenv_q=1 ;;
     esac
-    \builtin local -x STSENV_NO_INPUT=1 STSENV_DIR_QUIET=$__stsenv_q # for the program
+    \builtin local -x STSENV_NO_INPUT=1 STSENV_DIR_QUIET="$__stsenv_q" # for the program
     __stsenv_dir_forget
     if [[ -n ${__stsenv_expiry-} ]]; then
-        \builtin typeset -g +x __stsenv_dir_pre=1 __stsenv_dir_pre_own=${__stsenv_use_args-}
+        \builtin typeset -g +x __stsenv_dir_pre=1 __stsenv_dir_pre_own="${__stsenv_use_args-}"
         \builtin typeset -g +x __stsenv_dir_pre_names=
         for __stsenv_n in ${(s: :)${STSENV_VARS-}}; do
             case " $__stsenv_managed " in
@@ -465,7 +468,7 @@ __stsenv_dir_enter() {
         done
     fi
     if stsenv __enter "$__stsenv_dir_file"; then
-        \builtin typeset -g +x __stsenv_dir_entered=1 __stsenv_dir_expiry=${__stsenv_expiry-}
+        \builtin typeset -g +x __stsenv_dir_entered=1 __stsenv_dir_expiry="${__stsenv_expiry-}"
     else
         [[ -n $__stsenv_q ]] || __stsenv_dir_warned+="//$__stsenv_dir_file//"
         __stsenv_dir_forget
@@ -511,9 +514,9 @@ __stsenv_dir_leave() {
 __stsenv_dir_renew() {
     [[ -n ${__stsenv_dir_entered-} && ${__stsenv_expiry-} == "${__stsenv_dir_expiry-}" ]] ||
         \builtin return 1
-    \builtin local -x STSENV_NO_INPUT=1 STSENV_DIR_QUIET= # for the program
+    \builtin local -x STSENV_NO_INPUT=1 STSENV_DIR_QUIET= STSENV_QUIET=1 # silently
     stsenv __enter "$__stsenv_dir_file" || \builtin return 1
-    \builtin typeset -g +x __stsenv_dir_expiry=${__stsenv_expiry-}
+    \builtin typeset -g +x __stsenv_dir_expiry="${__stsenv_expiry-}"
 }
 
 # --- completion ---
