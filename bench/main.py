@@ -18,7 +18,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TypeVar
 
-from bench import imports, prompt
+from bench import dirs, imports, prompt
 from bench import server as exec_server
 from bench import sso as bench_sso
 from bench.measure import Command, Hyperfine, MeasureError, Stats, peak_rss_kib
@@ -708,6 +708,7 @@ def main(argv: list[str] | None = None) -> int:
         bench = Bench(plan, results, work, env, sts)
         bench.startup()
         bench.prompt_hook()
+        dirs.measure(bench)  # .stsenv.toml: prompt, cd, entering a tree
         bench.verbs()
         bench.memory()
         bench.import_profiles(bench.attempt("a shell with a role active", bench.active_env))

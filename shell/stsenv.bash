@@ -481,14 +481,11 @@ __stsenv_dir_changed() {
     \builtin local __stsenv_d="${PWD-}" __stsenv_f=''
     __stsenv_dir_pwd=$__stsenv_d
     [[ $__stsenv_d != / ]] || __stsenv_d=''
-    while :; do
-        if [[ -f $__stsenv_d/.stsenv.toml ]]; then
-            __stsenv_f=$__stsenv_d/.stsenv.toml
-            \builtin break
-        fi
-        [[ $__stsenv_d == */* ]] || \builtin break
+    # One test per level (the cheapest walk: bash runs few statements per level).
+    until [[ -f $__stsenv_d/.stsenv.toml || $__stsenv_d != */* ]]; do
         __stsenv_d=${__stsenv_d%/*}
     done
+    [[ ! -f $__stsenv_d/.stsenv.toml ]] || __stsenv_f=$__stsenv_d/.stsenv.toml
     if [[ $__stsenv_f == "$__stsenv_dir_file" && -z ${__stsenv_dir_recheck-} ]]; then
         \builtin return 0
     fi
