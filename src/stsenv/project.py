@@ -102,10 +102,11 @@ def read(path: str) -> ProjectFile:
         if os.path.islink(key):
             raise ProjectProblem(f"{shown(key)} is a symbolic link; ignored") from None
         raise ProjectProblem(f"{shown(key)} cannot be read ({e.strerror}); ignored") from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):  # (before fdopen, which refuses a directory)
+        os.close(fd)
+        raise ProjectProblem(f"{shown(key)} is not a regular file; ignored")
     with os.fdopen(fd, "rb") as f:
-        st = os.fstat(f.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            raise ProjectProblem(f"{shown(key)} is not a regular file; ignored")
         if st.st_uid != os.geteuid():
             raise ProjectProblem(f"{shown(key)} is owned by another user; ignored")
         if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
