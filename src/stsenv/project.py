@@ -5,7 +5,8 @@
     # use = "" or none = true: no role in this tree
 
 A file counts only once the user has allowed it (`stsenv allow`): the allowance names its
-path (its directory resolved) and the SHA-256 of its bytes, in one 0600 JSON file per path
+path (its directory resolved), the SHA-256 of its bytes and its settings as parsed then (so
+entering an allowed tree never parses TOML again), in one 0600 JSON file per path
 in a 0700 directory of the user's data dir, written and read under the cache's rules
 (aws/cache.py: atomic writes, ours, 0600, regular, small). Nothing in a project file is
 ever run: it is parsed by tomllib and every value is checked like an alias's.
@@ -87,9 +88,10 @@ def find(start: str) -> str | None:
         current = parent
 
 
-def read(path: str) -> ProjectFile:
-    """The project file at `path`, checked: regular (no symlink), the user's own, writable
-    by no one else, at most MAX_BYTES, UTF-8 TOML with known keys of the right types."""
+def load(path: str) -> tuple[str, bytes, str]:
+    """(key, bytes, SHA-256) of the project file at `path`, checked: regular (no symlink),
+    the user's own, writable by no one else, at most MAX_BYTES. Not parsed yet: an allowed
+    file's settings come from its allowance (no tomllib, hence no `typing`, on the way in)."""
     key = resolve(path)
     if os.path.basename(key) != FILE_NAME:
         raise ProjectProblem(f"{shown(key)} is not a {FILE_NAME}")
@@ -117,8 +119,15 @@ def read(path: str) -> ProjectFile:
             raise ProjectProblem(f"{shown(key)} cannot be read ({e.strerror}); ignored") from None
     if len(raw) > MAX_BYTES:
         raise ProjectProblem(f"{shown(key)} is larger than {MAX_BYTES // 1024} KiB; ignored")
+    return key, raw, hashlib.sha256(raw).hexdigest()
+
+
+def read(path: str) -> ProjectFile:
+    """The project file at `path`, checked (see load) and parsed: UTF-8 TOML with known
+    keys of the right types."""
+    key, raw, digest = load(path)
     target, options = parse(key, raw)
-    return ProjectFile(key, hashlib.sha256(raw).hexdigest(), target, options)
+    return ProjectFile(key, digest, target, options)
 
 
 def parse(path: str, raw: bytes) -> tuple[str | None, dict[str, str]]:
@@ -200,6 +209,25 @@ def _entry_name(key: str) -> str:
     return hashlib.sha256(os.fsencode(key)).hexdigest() + ".json"
 
 
+def allowed(settings: Settings, key: str, digest: str) -> ProjectFile | None:
+    """The project file `key` as the user allowed it, if its bytes still have `digest`:
+    its settings as parsed (by the same rules) when it was allowed; else None."""
+    from stsenv.aws.cache import read_trusted
+
+    directory = _store_dir(settings, create=False)
+    if directory is None:
+        return None
+    data = read_trusted(os.path.join(directory, _entry_name(key)), 8192, FORMAT)
+    if data is None or data.get("path") != key or data.get("sha256") != digest:
+        return None
+    target, options = data.get("use"), data.get("options")
+    if not isinstance(target, str) or not isinstance(options, dict):
+        return None  # an allowance without its settings: allow it again
+    if not all(k in OPTIONS and isinstance(v, str) for k, v in options.items()):
+        return None
+    return ProjectFile(key, digest, target or None, options)
+
+
 def allowed_digest(settings: Settings, key: str) -> str | None:
     """The digest the user allowed for the project file `key`, or None."""
     from stsenv.aws.cache import read_trusted
@@ -219,7 +247,13 @@ def allow(settings: Settings, project: ProjectFile) -> None:
 
     directory = _store_dir(settings, create=True)
     assert directory is not None
-    record = {"format": FORMAT, "path": project.path, "sha256": project.digest}
+    record = {
+        "format": FORMAT,
+        "path": project.path,
+        "sha256": project.digest,
+        "use": project.target or "",
+        "options": project.options,
+    }
     write_atomically(directory, _entry_name(project.path), record)
 
 

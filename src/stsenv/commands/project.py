@@ -76,20 +76,26 @@ def __enter(settings: Settings, path: str) -> int:
     shell = hooked_shell(settings, "__enter")
     quiet = os.environ.get(DIR_QUIET_VAR) == "1"
     try:
-        found = project.read(path)
-        allowed = project.allowed_digest(settings, found.path)
+        key, raw, digest = project.load(path)
+        found = project.allowed(settings, key, digest)
+        if found is None and quiet:
+            return 1  # refused, and said already
+        if found is None:  # not allowed as it is: parsed only to say what it wants
+            unknown, _ = project.parse(key, raw)
+            before = project.allowed_digest(settings, key)
     except StsenvError as e:
         if not quiet:
             print(f"stsenv: {e.message}", file=sys.stderr)
         return 1
+    if found is None:
+        if not quiet:
+            wants = f"wants {unknown}" if unknown else "says no role here"
+            why = "changed since it was allowed" if before else "is not allowed"
+            print(f"stsenv: {project.shown(key)} {wants} but {why}: run `stsenv allow` "
+                  "to trust it", file=sys.stderr)  # fmt: skip
+        return 1
     where = project.shown(found.path)
     wants = f"wants {found.target}" if found.target else "says no role here"
-    if allowed != found.digest:
-        if not quiet:
-            why = "changed since it was allowed" if allowed else "is not allowed"
-            print(f"stsenv: {where} {wants} but {why}: run `stsenv allow` to trust it",
-                  file=sys.stderr)  # fmt: skip
-        return 1
     if found.target is None:
         return 0  # the hook puts the baseline back: no role here
     get = found.options.get
