@@ -507,7 +507,9 @@ __stsenv_dir_enter() {
     # shellcheck disable=SC2034 # read by the program
     \builtin export STSENV_NO_INPUT STSENV_DIR_QUIET
     __stsenv_dir_forget
-    if ((__stsenv_expiry)); then
+    # (A role inherited from a tree, in a shell started inside it, is not kept: it would
+    # follow the user out of the tree.)
+    if ((__stsenv_expiry)) && [[ -n ${__stsenv_saved+x} || -z ${STSENV_PROJECT_FILE-} ]]; then
         __stsenv_dir_pre=1 __stsenv_dir_pre_own=${__stsenv_use_args-} __stsenv_dir_pre_names=''
         for __stsenv_n in ${STSENV_VARS-}; do
             case $__stsenv_managed in

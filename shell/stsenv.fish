@@ -438,7 +438,11 @@ function __stsenv_dir_enter
     set -l quiet ''
     contains -- "$__stsenv_dir_file" $__stsenv_dir_warned; and set quiet 1
     __stsenv_dir_forget
-    if set -q -g __stsenv_expiry
+    # (A role inherited from a tree, in a shell started inside it, is not kept: it would
+    # follow the user out of the tree.)
+    if set -q -g __stsenv_expiry; and begin
+            set -q -g __stsenv_saved; or not set -q STSENV_PROJECT_FILE
+        end
         set -g -u __stsenv_dir_pre 1
         set -g -u __stsenv_dir_pre_own "$__stsenv_use_args"
         set -g -u __stsenv_dir_pre_names

@@ -450,7 +450,9 @@ __stsenv_dir_enter() {
     esac
     \builtin local -x STSENV_NO_INPUT=1 STSENV_DIR_QUIET="$__stsenv_q" # for the program
     __stsenv_dir_forget
-    if [[ -n ${__stsenv_expiry-} ]]; then
+    # (A role inherited from a tree, in a shell started inside it, is not kept: it would
+    # follow the user out of the tree.)
+    if [[ -n ${__stsenv_expiry-} ]] && [[ -n ${__stsenv_saved+x} || -z ${STSENV_PROJECT_FILE-} ]]; then
         \builtin typeset -g +x __stsenv_dir_pre=1 __stsenv_dir_pre_own="${__stsenv_use_args-}"
         \builtin typeset -g +x __stsenv_dir_pre_names=
         for __stsenv_n in ${(s: :)${STSENV_VARS-}}; do

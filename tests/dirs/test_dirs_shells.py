@@ -331,3 +331,20 @@ def test_hostile_names_and_contents_run_nothing(
     assert not list(tmp_path.rglob("pwned"))
     assert not list(Path(env["HOME"]).rglob("pwned"))
     assert shell.run("echo alive").status == "0"
+
+
+@pytest.mark.parametrize("kind", ["bash", "zsh"])  # (fish's prompt counter restarts in a child)
+def test_a_child_shell_does_not_carry_the_tree_s_role_out_of_it(
+    kind: str, start_shell: StartShell, env: dict[str, str], trees: Path
+) -> None:
+    allow(env, trees / "projA")
+    shell = start_shell(kind, env)
+    shell.run(f"cd '{trees}/projA'")
+    parent = shell.environ()
+    assert parent["STSENV_ROLE"] == "s3Full"
+    child = f"{shell.binary} --noprofile --rcfile {shell.rc} -i" if kind == "bash" else "zsh -i"
+    assert shell.run(child).line.startswith("[s3Full ")  # inherited, then entered
+    assert shell.run("cd ..").line == ""
+    assert role(shell) is None
+    shell.run("exit")
+    assert shell.environ() == parent
