@@ -372,6 +372,7 @@ def _project_files(settings: Settings) -> Iterator[Check]:
                 fix = f"read it, then stsenv allow {where} (or stsenv deny {where})"
                 yield Check("project file", WARN, f"{where} changed since it was allowed", fix)
     except StsenvError as e:
-        yield Check("project files", FAIL, e.message)
+        yield Check("project files", FAIL, e.message, "make it a 0700 directory of yours")
         return
-    yield Check("project files", OK, f"{count} allowed .stsenv.toml file(s) checked")
+    if count:  # (nothing to say for someone who never used `stsenv allow`)
+        yield Check("project files", OK, f"{count} allowed .stsenv.toml file(s) checked")
