@@ -19,7 +19,7 @@ from types import FrameType
 from typing import TypeVar
 
 from bench import big_config as bench_big_config
-from bench import imports, prompt
+from bench import dirs, imports, prompt
 from bench import server as exec_server
 from bench import signin as bench_signin
 from bench import sso as bench_sso
@@ -710,6 +710,7 @@ def main(argv: list[str] | None = None) -> int:
         bench = Bench(plan, results, work, env, sts)
         bench.startup()
         bench.prompt_hook()
+        dirs.measure(bench)  # .stsenv.toml: prompt, cd, entering a tree
         bench.verbs()
         bench.memory()
         bench.import_profiles(bench.attempt("a shell with a role active", bench.active_env))

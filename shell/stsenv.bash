@@ -33,7 +33,7 @@ __stsenv_hook_version=0.1.0 # the program's version; `stsenv doctor` compares th
 stsenv() {
     \builtin local __stsenv_out __stsenv_rc=0 __stsenv_args __stsenv_own
     case ${1-} in
-    use | clear | refresh)
+    use | clear | refresh | __enter)
         # The program runs with the baseline (restored in this subshell only), so a second
         # `use` starts from the user's own credentials. Nothing changes here unless it exits 0;
         # Ctrl-C aborts the whole function before the eval.
@@ -73,6 +73,11 @@ stsenv() {
             __stsenv_restore
             \command stsenv "$@"
         )
+        ;;
+    allow | deny)
+        # A project file trusted or not any more: the next prompt looks at it again.
+        \command stsenv "$@" || \builtin return
+        __stsenv_dir_pwd='' __stsenv_dir_recheck=1 __stsenv_dir_warned=''
         ;;
     doctor)
         # doctor checks this hook from outside: tell it the shell, the hook's version and
@@ -123,6 +128,7 @@ __stsenv_managed=' AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN'
 __stsenv_managed+=' AWS_CREDENTIAL_EXPIRATION AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE'
 __stsenv_managed+=' AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN AWS_SESSION_EXPIRATION STSENV_ROLE'
 __stsenv_managed+=' STSENV_ARN STSENV_EXPIRY STSENV_STAMP STSENV_USE_ARGS STSENV_VARS'
+__stsenv_managed+=' STSENV_PROJECT_FILE'
 __stsenv_managed+=' STSENV_TARGET '
 \builtin export -n __stsenv_managed
 
@@ -265,6 +271,7 @@ __stsenv_clock() {
 if ((BASH_VERSINFO[0] >= 5)) && [[ -n ${EPOCHSECONDS-} && $EPOCHSECONDS != *[!0-9]* ]]; then
     __stsenv_prompt_hook() {
         __stsenv_status=$?
+        [[ ${PWD-} == "$__stsenv_dir_pwd" ]] || __stsenv_dir_changed
         ((EPOCHSECONDS < __stsenv_next)) &&
             [[ ${STSENV_DISABLE_PROMPT-}/${__stsenv_watch:+$BASHOPTS${POSIXLY_CORRECT+/posix}}/${PS1-} == "$__stsenv_drawn" ]] ||
             ((!__stsenv_expiry)) || __stsenv_tick
@@ -273,6 +280,7 @@ if ((BASH_VERSINFO[0] >= 5)) && [[ -n ${EPOCHSECONDS-} && $EPOCHSECONDS != *[!0-
 else
     __stsenv_prompt_hook() {
         __stsenv_status=$?
+        [[ ${PWD-} == "$__stsenv_dir_pwd" ]] || __stsenv_dir_changed
         ((!__stsenv_expiry)) || __stsenv_tick
         return $__stsenv_status # digits: no quotes, the cheapest return (aliases: see the top)
     }
@@ -285,6 +293,8 @@ __stsenv_tick() {
     \builtin local __stsenv_now
     __stsenv_clock
     if ((__stsenv_expiry <= __stsenv_now)); then
+        # A role entered from a .stsenv.toml is renewed if that needs no input.
+        if [[ ${1-} != activate ]] && __stsenv_dir_renew; then \builtin return 0; fi
         \builtin printf 'stsenv: role %s expired; its credentials were cleared\n' "$__stsenv_role" >&2
         __stsenv_restore
         \builtin return 0
@@ -304,6 +314,8 @@ __stsenv_tick() {
 # (the only time a prompt starts a process). The program asks no MFA code there: when one
 # is needed, the renewal fails with its own one-line message and the role runs out.
 __stsenv_expiring() {
+    # A role entered from a .stsenv.toml is renewed now if that needs no input.
+    ! __stsenv_dir_renew || \builtin return 0
     # shellcheck disable=SC2016 # the backticks are text
     \builtin printf 'stsenv: %s expires in %sm — `stsenv refresh` to renew, `stsenv exec --server` for a job that must outlive it\n' \
         "$__stsenv_role" "$__stsenv_minutes" >&2
@@ -450,6 +462,125 @@ __stsenv_install
 if [[ -n ${STSENV_EXPIRY-} ]] && ((!__stsenv_expiry)); then
     __stsenv_activate
 fi
+
+# --- directory ---
+# Roles that follow the directory (README "Per-directory roles"). At a prompt whose $PWD is
+# not the last one seen, __stsenv_dir_changed walks up to the nearest .stsenv.toml with
+# builtin tests only; only when that file (its path) changes does anything happen. Leaving
+# a tree the hook entered puts back the state from before it, with no process; entering one
+# runs the program once (`stsenv __enter FILE` through the wrapper, asking nothing), which
+# reads the file as data and changes nothing unless the user allowed it. The shell never
+# reads the file. Paths are data: quoted everywhere, and kept in a list between `//`
+# (which no path that bash gives $PWD contains).
+__stsenv_dir_pwd=${__stsenv_dir_pwd-} __stsenv_dir_file=${__stsenv_dir_file-}
+__stsenv_dir_warned=${__stsenv_dir_warned-}
+\builtin export -n __stsenv_dir_pwd __stsenv_dir_file __stsenv_dir_warned
+
+__stsenv_dir_changed() {
+    # (Quoted: `\builtin local` is not parsed as a declaration, so it would split a value.)
+    \builtin local __stsenv_d="${PWD-}" __stsenv_f=''
+    __stsenv_dir_pwd=$__stsenv_d
+    [[ $__stsenv_d != / ]] || __stsenv_d=''
+    # One test per level (the cheapest walk: bash runs few statements per level).
+    until [[ -f $__stsenv_d/.stsenv.toml || $__stsenv_d != */* ]]; do
+        __stsenv_d=${__stsenv_d%/*}
+    done
+    [[ ! -f $__stsenv_d/.stsenv.toml ]] || __stsenv_f=$__stsenv_d/.stsenv.toml
+    if [[ $__stsenv_f == "$__stsenv_dir_file" && -z ${__stsenv_dir_recheck-} ]]; then
+        \builtin return 0
+    fi
+    \builtin unset -v __stsenv_dir_recheck
+    [[ -z ${__stsenv_dir_entered-} ]] || __stsenv_dir_leave
+    __stsenv_dir_file=$__stsenv_f
+    [[ -z $__stsenv_f ]] || __stsenv_dir_enter
+}
+
+# Enter the tree of $__stsenv_dir_file: keep the state before it (the role then active:
+# its names and values), then ask the program. A file it refused (said once: later calls
+# for it are quiet) leaves everything as it was.
+__stsenv_dir_enter() {
+    \builtin local __stsenv_n __stsenv_q='' IFS=' ' STSENV_NO_INPUT=1 STSENV_DIR_QUIET
+    case $__stsenv_dir_warned in
+    *"//$__stsenv_dir_file//"*) __stsenv_q=1 ;;
+    esac
+    STSENV_DIR_QUIET=$__stsenv_q
+    # shellcheck disable=SC2034 # read by the program
+    \builtin export STSENV_NO_INPUT STSENV_DIR_QUIET
+    __stsenv_dir_forget
+    # (A role inherited from a tree, in a shell started inside it, is not kept: it would
+    # follow the user out of the tree.)
+    if ((__stsenv_expiry)) && [[ -n ${__stsenv_saved+x} || -z ${STSENV_PROJECT_FILE-} ]]; then
+        __stsenv_dir_pre=1 __stsenv_dir_pre_own=${__stsenv_use_args-} __stsenv_dir_pre_names=''
+        for __stsenv_n in ${STSENV_VARS-}; do
+            case $__stsenv_managed in
+            *" $__stsenv_n "*) ;;
+            *) \builtin continue ;;
+            esac
+            __stsenv_dir_pre_names+=" $__stsenv_n"
+            if [[ -n ${!__stsenv_n+x} ]]; then
+                \builtin printf -v "__stsenv_dir_pre_v_$__stsenv_n" '%s' "${!__stsenv_n}"
+                \builtin export -n "__stsenv_dir_pre_v_$__stsenv_n"
+            fi
+        done
+        \builtin export -n __stsenv_dir_pre __stsenv_dir_pre_own __stsenv_dir_pre_names
+    fi
+    if stsenv __enter "$__stsenv_dir_file"; then
+        __stsenv_dir_entered=1 __stsenv_dir_expiry=$__stsenv_expiry
+        \builtin export -n __stsenv_dir_entered __stsenv_dir_expiry
+    else
+        [[ -n $__stsenv_q ]] || __stsenv_dir_warned+="//$__stsenv_dir_file//"
+        __stsenv_dir_forget
+    fi
+}
+
+# Forget the state kept from before the tree.
+__stsenv_dir_forget() {
+    \builtin local __stsenv_n IFS=' '
+    for __stsenv_n in ${__stsenv_dir_pre_names-}; do
+        \builtin unset -v "__stsenv_dir_pre_v_$__stsenv_n"
+    done
+    \builtin unset -v __stsenv_dir_pre __stsenv_dir_pre_own __stsenv_dir_pre_names
+}
+
+# Leave the tree: exactly the state from before it, as `clear` and the wrapper make it (the
+# baseline, plus the role then active with its values; it is shown again, or ends now if
+# its time is up). No process.
+__stsenv_dir_leave() {
+    \builtin local __stsenv_n __stsenv_v __stsenv_own IFS=' '
+    \builtin unset -v __stsenv_dir_entered __stsenv_dir_expiry
+    __stsenv_restore
+    if [[ -z ${__stsenv_dir_pre-} ]]; then
+        __stsenv_dir_forget
+        \builtin return 0
+    fi
+    # shellcheck disable=SC2086 # a list of managed names
+    __stsenv_save $__stsenv_dir_pre_names
+    for __stsenv_n in $__stsenv_dir_pre_names; do
+        __stsenv_v=__stsenv_dir_pre_v_$__stsenv_n
+        if [[ -n ${!__stsenv_v+x} ]]; then
+            \builtin printf -v "$__stsenv_n" '%s' "${!__stsenv_v}"
+            # shellcheck disable=SC2163 # the name is in the variable
+            \builtin export "$__stsenv_n"
+        else
+            \builtin unset -v "$__stsenv_n"
+        fi
+    done
+    __stsenv_own=$__stsenv_dir_pre_own # seen by __stsenv_activate: renewable if it was
+    __stsenv_dir_forget
+    __stsenv_activate
+}
+
+# At the expiry of the role entered from the governing file (not one the user started
+# inside the tree): enter again, asking nothing. Fails (status 1) when that cannot be done.
+__stsenv_dir_renew() {
+    [[ -n ${__stsenv_dir_entered-} && $__stsenv_expiry == "${__stsenv_dir_expiry-}" ]] ||
+        \builtin return 1
+    \builtin local STSENV_NO_INPUT=1 STSENV_DIR_QUIET='' STSENV_QUIET=1 # silently
+    # shellcheck disable=SC2034 # read by the program
+    \builtin export STSENV_NO_INPUT STSENV_DIR_QUIET STSENV_QUIET
+    stsenv __enter "$__stsenv_dir_file" || \builtin return 1
+    __stsenv_dir_expiry=$__stsenv_expiry
+}
 
 # --- completion ---
 # TAB completion: its script (`stsenv completion bash`) is loaded at the first TAB, so a new

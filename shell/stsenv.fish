@@ -22,7 +22,7 @@ set -g -u __stsenv_hook_version 0.1.0 # the program's version; `stsenv doctor` c
 # Only verbs that change the environment are evaluated, and only on success.
 function stsenv --description 'Assume AWS IAM roles in this shell'
     switch "$argv[1]"
-        case use clear refresh
+        case use clear refresh __enter
             # Collected as one string (newlines kept); Ctrl-C stops the program, and the
             # non-zero status then stops us before the eval.
             set -l out (__stsenv_run_with_baseline $argv | builtin string collect --no-trim-newlines)
@@ -47,6 +47,11 @@ function stsenv --description 'Assume AWS IAM roles in this shell'
             # These get credentials from the user's own source, as a new shell would, not
             # from the active role: the program runs with the baseline.
             __stsenv_run_with_baseline $argv
+        case allow deny
+            # A project file trusted or not any more: the next prompt looks at it again.
+            command stsenv $argv; or return
+            set -e -g __stsenv_dir_pwd __stsenv_dir_warned
+            set -g -u __stsenv_dir_recheck 1
         case doctor
             # doctor checks this hook from outside: tell it the shell, the hook's version
             # and which functions run at the prompt event (unexported shell state).
@@ -115,7 +120,7 @@ set -g -u __stsenv_managed AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_T
     AWS_CREDENTIAL_EXPIRATION AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE \
     AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN AWS_SESSION_EXPIRATION STSENV_ROLE \
     STSENV_ARN STSENV_EXPIRY STSENV_STAMP STSENV_USE_ARGS STSENV_VARS \
-    STSENV_TARGET
+    STSENV_TARGET STSENV_PROJECT_FILE
 
 # Record the current value (or "was unset") of each NAME not recorded yet, and whether it
 # was exported, in global variables that are never exported (the baseline may hold
@@ -221,6 +226,7 @@ end
 # --- prompt hook ---
 # Runs before every prompt. Spawns no process.
 function __stsenv_prompt_hook --on-event fish_prompt
+    builtin test "$PWD" = "$__stsenv_dir_pwd"; or __stsenv_dir_changed
     set -q -g __stsenv_expiry; or return 0
     __stsenv_tick
 end
@@ -231,6 +237,10 @@ function __stsenv_tick
     builtin path mtime --relative -- $__stsenv_stamp | builtin read -l rel
     or set rel (__stsenv_clock)
     if builtin test $rel -ge 0
+        # A role entered from a .stsenv.toml is renewed if that needs no input.
+        if builtin test "$argv[1]" != activate; and __stsenv_dir_renew
+            return 0
+        end
         builtin printf 'stsenv: role %s expired; its credentials were cleared\n' $__stsenv_role >&2
         __stsenv_restore
     else if builtin test $rel -lt $__stsenv_lo -o $rel -gt $__stsenv_hi
@@ -257,6 +267,8 @@ end
 # (the only time a prompt starts a process). The program asks no MFA code there: when one
 # is needed, the renewal fails with its own one-line message and the role runs out.
 function __stsenv_expiring
+    # A role entered from a .stsenv.toml is renewed now if that needs no input.
+    __stsenv_dir_renew; and return 0
     builtin printf 'stsenv: %s expires in %sm — `stsenv refresh` to renew, `stsenv exec --server` for a job that must outlive it\n' \
         $__stsenv_role (builtin math --scale=0 "floor(-($__stsenv_hi) / 60)") >&2
     # Only a role started in this shell is renewed: an inherited one has nothing to renew it
@@ -384,6 +396,118 @@ end
 set -e -g __stsenv_own
 if set -q STSENV_EXPIRY; and not set -q -g __stsenv_expiry
     __stsenv_activate
+end
+
+# --- directory ---
+# Roles that follow the directory (README "Per-directory roles"). At a prompt whose $PWD is
+# not the last one seen, __stsenv_dir_changed walks up to the nearest .stsenv.toml with
+# builtins only; only when that file (its path) changes does anything happen. Leaving a
+# tree the hook entered puts back the state from before it, with no process; entering one
+# runs the program once (`stsenv __enter FILE` through the wrapper, asking nothing), which
+# reads the file as data and changes nothing unless the user allowed it. The shell never
+# reads the file. The prompt event, not `--on-variable PWD`, notices: a new shell opened in
+# the tree has no PWD event, and a function that visits a directory should not enter it.
+
+function __stsenv_dir_changed
+    set -g -u __stsenv_dir_pwd "$PWD"
+    set -l d "$PWD"
+    set -l f ''
+    builtin test "$d" = /; and set d ''
+    while true
+        if builtin test -f "$d/.stsenv.toml"
+            set f "$d/.stsenv.toml"
+            break
+        end
+        builtin string match -q -- '*/*' "$d"; or break
+        set d (builtin string replace -r -- '/[^/]*\z' '' "$d")
+    end
+    if builtin test "$f" = "$__stsenv_dir_file"; and not set -q -g __stsenv_dir_recheck
+        return 0
+    end
+    set -e -g __stsenv_dir_recheck
+    set -q -g __stsenv_dir_entered; and __stsenv_dir_leave
+    set -g -u __stsenv_dir_file "$f"
+    builtin test -n "$f"; and __stsenv_dir_enter
+    return 0
+end
+
+# Enter the tree of $__stsenv_dir_file: keep the state before it (the role then active:
+# its names and values), then ask the program. A file it refused (said once: later calls
+# for it are quiet) leaves everything as it was.
+function __stsenv_dir_enter
+    set -l quiet ''
+    contains -- "$__stsenv_dir_file" $__stsenv_dir_warned; and set quiet 1
+    __stsenv_dir_forget
+    # (A role inherited from a tree, in a shell started inside it, is not kept: it would
+    # follow the user out of the tree.)
+    if set -q -g __stsenv_expiry; and begin
+            set -q -g __stsenv_saved; or not set -q STSENV_PROJECT_FILE
+        end
+        set -g -u __stsenv_dir_pre 1
+        set -g -u __stsenv_dir_pre_own "$__stsenv_use_args"
+        set -g -u __stsenv_dir_pre_names
+        for name in (builtin string split ' ' -- "$STSENV_VARS")
+            contains -- $name $__stsenv_managed; or continue
+            set -g -u -a __stsenv_dir_pre_names $name
+            if set -q -g $name
+                set -g -u __stsenv_dir_pre_v_$name $$name
+            end
+        end
+    end
+    if STSENV_NO_INPUT=1 STSENV_DIR_QUIET=$quiet stsenv __enter "$__stsenv_dir_file"
+        set -g -u __stsenv_dir_entered 1
+        set -g -u __stsenv_dir_expiry "$__stsenv_expiry"
+    else
+        builtin test -n "$quiet"; or set -g -u -a __stsenv_dir_warned "$__stsenv_dir_file"
+        __stsenv_dir_forget
+    end
+    return 0
+end
+
+# Forget the state kept from before the tree.
+function __stsenv_dir_forget
+    for name in $__stsenv_dir_pre_names
+        set -e -g __stsenv_dir_pre_v_$name
+    end
+    set -e -g __stsenv_dir_pre __stsenv_dir_pre_own __stsenv_dir_pre_names
+    return 0
+end
+
+# Leave the tree: exactly the state from before it, as `clear` and the wrapper make it (the
+# baseline, plus the role then active with its values; it is shown again, or ends now if
+# its time is up). No process.
+function __stsenv_dir_leave
+    set -e -g __stsenv_dir_entered __stsenv_dir_expiry
+    __stsenv_restore
+    if not set -q -g __stsenv_dir_pre
+        __stsenv_dir_forget
+        return 0
+    end
+    __stsenv_save $__stsenv_dir_pre_names
+    for name in $__stsenv_dir_pre_names
+        set -l old __stsenv_dir_pre_v_$name
+        if set -q -g $old
+            set -gx $name $$old
+        else
+            set -e -g $name
+        end
+    end
+    # Seen by __stsenv_activate: renewable if it was.
+    builtin test -n "$__stsenv_dir_pre_own"; and set -g -u __stsenv_own 1
+    __stsenv_dir_forget
+    __stsenv_activate
+    set -e -g __stsenv_own
+    return 0
+end
+
+# At the expiry of the role entered from the governing file (not one the user started
+# inside the tree): enter again, asking nothing. Fails (status 1) when that cannot be done.
+function __stsenv_dir_renew
+    set -q -g __stsenv_dir_entered; or return 1
+    builtin test "$__stsenv_expiry" = "$__stsenv_dir_expiry"; or return 1
+    STSENV_NO_INPUT=1 STSENV_DIR_QUIET= STSENV_QUIET=1 stsenv __enter "$__stsenv_dir_file"
+    or return 1
+    set -g -u __stsenv_dir_expiry "$__stsenv_expiry"
 end
 
 # --- completion ---

@@ -28,7 +28,7 @@ esac
 stsenv() {
     \builtin local __stsenv_out __stsenv_rc=0 __stsenv_args __stsenv_own
     case ${1-} in
-    (use | clear | refresh)
+    (use | clear | refresh | __enter)
         # The program runs with the baseline (restored in this subshell only), so a second
         # `use` starts from the user's own credentials. Nothing changes here unless it exits 0;
         # Ctrl-C aborts the whole function before the eval.
@@ -63,6 +63,11 @@ stsenv() {
             __stsenv_restore
             \command stsenv "$@"
         )
+        ;;
+    (allow | deny)
+        # A project file trusted or not any more: the next prompt looks at it again.
+        \command stsenv "$@" || \builtin return
+        \builtin typeset -g +x __stsenv_dir_pwd= __stsenv_dir_recheck=1 __stsenv_dir_warned=
         ;;
     (doctor)
         # doctor checks this hook from outside: tell it the shell, the hook's version and
@@ -111,7 +116,7 @@ __stsenv_check() {
 __stsenv_managed+=' AWS_CREDENTIAL_EXPIRATION AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE'
 __stsenv_managed+=' AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN AWS_SESSION_EXPIRATION STSENV_ROLE'
 __stsenv_managed+=' STSENV_ARN STSENV_EXPIRY STSENV_STAMP STSENV_USE_ARGS STSENV_VARS'
-__stsenv_managed+=' STSENV_TARGET'
+__stsenv_managed+=' STSENV_TARGET STSENV_PROJECT_FILE'
 
 # Record the current value (or "was unset") of each NAME not recorded yet, and whether it
 # was exported, in shell parameters that are never exported (the baseline may hold
@@ -239,6 +244,7 @@ __stsenv_clock() {
 # as this hook left them, or no role at all.
 if [[ ${parameters[EPOCHSECONDS]-} == *special* ]]; then
     __stsenv_prompt_hook() {
+        [[ $PWD == "$__stsenv_dir_pwd" ]] || __stsenv_dir_changed
         ((EPOCHSECONDS < __stsenv_next)) &&
             [[ ${STSENV_DISABLE_PROMPT-}/${options[promptsubst]}${options[promptbang]}${options[promptpercent]}/$PS1 == "$__stsenv_drawn" ]] ||
             [[ -z ${__stsenv_expiry-} ]] || __stsenv_tick
@@ -246,6 +252,7 @@ if [[ ${parameters[EPOCHSECONDS]-} == *special* ]]; then
     }
 else
     __stsenv_prompt_hook() {
+        [[ $PWD == "$__stsenv_dir_pwd" ]] || __stsenv_dir_changed
         [[ -z ${__stsenv_expiry-} ]] || __stsenv_tick
         \builtin return 0
     }
@@ -263,6 +270,8 @@ __stsenv_tick() {
     \builtin local -i __stsenv_left=$((__stsenv_expiry - __stsenv_now))
     \builtin local -i __stsenv_m=$((__stsenv_left / 60))
     if ((__stsenv_left <= 0)); then
+        # A role entered from a .stsenv.toml is renewed if that needs no input.
+        if [[ ${1-} != activate ]] && __stsenv_dir_renew; then \builtin return 0; fi
         \builtin print -ru2 -- "stsenv: role $__stsenv_role expired; its credentials were cleared"
         __stsenv_restore
         \builtin return 0
@@ -283,6 +292,8 @@ __stsenv_tick() {
 # (the only time a prompt starts a process). The program asks no MFA code there: when one
 # is needed, the renewal fails with its own one-line message and the role runs out.
 __stsenv_expiring() {
+    # A role entered from a .stsenv.toml is renewed now if that needs no input.
+    ! __stsenv_dir_renew || \builtin return 0
     \builtin print -ru2 -- "stsenv: $__stsenv_role expires in ${__stsenv_minutes}m — \`stsenv refresh\` to renew, \`stsenv exec --server\` for a job that must outlive it"
     # Only a role started in this shell is renewed: an inherited one has nothing to renew it
     # with but what the environment says.
@@ -396,6 +407,116 @@ add-zsh-hook precmd __stsenv_prompt_hook
 if [[ -n ${STSENV_EXPIRY-} && -z ${__stsenv_expiry-} ]]; then
     __stsenv_activate
 fi
+
+# --- directory ---
+# Roles that follow the directory (README "Per-directory roles"). At a prompt whose $PWD is
+# not the last one seen, __stsenv_dir_changed walks up to the nearest .stsenv.toml with
+# builtin tests only; only when that file (its path) changes does anything happen. Leaving
+# a tree the hook entered puts back the state from before it, with no process; entering one
+# runs the program once (`stsenv __enter FILE` through the wrapper, asking nothing), which
+# reads the file as data and changes nothing unless the user allowed it. The shell never
+# reads the file. The prompt hook, not chpwd, notices: `cd -q`, a new shell opened in the
+# tree and `exec zsh` run no chpwd. These functions take the user's options (the wrapper's
+# eval draws the prompt with them), so every expansion here is quoted or split explicitly.
+\builtin typeset -g +x __stsenv_dir_pwd="${__stsenv_dir_pwd-}" __stsenv_dir_file="${__stsenv_dir_file-}"
+\builtin typeset -g +x __stsenv_dir_warned="${__stsenv_dir_warned-}"
+
+__stsenv_dir_changed() {
+    # (Values quoted: `\builtin typeset` is an ordinary command under SH_WORD_SPLIT.)
+    \builtin local __stsenv_d="$PWD" __stsenv_f=
+    \builtin typeset -g +x __stsenv_dir_pwd="$PWD"
+    [[ $__stsenv_d != / ]] || __stsenv_d=
+    # One test per level (the cheapest walk: bash runs few statements per level).
+    until [[ -f $__stsenv_d/.stsenv.toml || $__stsenv_d != */* ]]; do
+        __stsenv_d=${__stsenv_d%/*}
+    done
+    [[ ! -f $__stsenv_d/.stsenv.toml ]] || __stsenv_f=$__stsenv_d/.stsenv.toml
+    if [[ $__stsenv_f == "$__stsenv_dir_file" && -z ${__stsenv_dir_recheck-} ]]; then
+        \builtin return 0
+    fi
+    \builtin unset __stsenv_dir_recheck
+    [[ -z ${__stsenv_dir_entered-} ]] || __stsenv_dir_leave
+    \builtin typeset -g +x __stsenv_dir_file="$__stsenv_f"
+    [[ -z $__stsenv_f ]] || __stsenv_dir_enter
+}
+
+# Enter the tree of $__stsenv_dir_file: keep the state before it (the role then active:
+# its names and values), then ask the program. A file it refused (said once: later calls
+# for it are quiet) leaves everything as it was.
+__stsenv_dir_enter() {
+    \builtin local __stsenv_n __stsenv_q=
+    case $__stsenv_dir_warned in
+    (*"//$__stsenv_dir_file//"*) __stsenv_q=1 ;;
+    esac
+    \builtin local -x STSENV_NO_INPUT=1 STSENV_DIR_QUIET="$__stsenv_q" # for the program
+    __stsenv_dir_forget
+    # (A role inherited from a tree, in a shell started inside it, is not kept: it would
+    # follow the user out of the tree.)
+    if [[ -n ${__stsenv_expiry-} ]] && [[ -n ${__stsenv_saved+x} || -z ${STSENV_PROJECT_FILE-} ]]; then
+        \builtin typeset -g +x __stsenv_dir_pre=1 __stsenv_dir_pre_own="${__stsenv_use_args-}"
+        \builtin typeset -g +x __stsenv_dir_pre_names=
+        for __stsenv_n in ${(s: :)${STSENV_VARS-}}; do
+            case " $__stsenv_managed " in
+            (*" $__stsenv_n "*) ;;
+            (*) \builtin continue ;;
+            esac
+            __stsenv_dir_pre_names+=" $__stsenv_n"
+            if ((${(P)+__stsenv_n})); then
+                \builtin typeset -g +x "__stsenv_dir_pre_v_$__stsenv_n=${(P)__stsenv_n}"
+            fi
+        done
+    fi
+    if stsenv __enter "$__stsenv_dir_file"; then
+        \builtin typeset -g +x __stsenv_dir_entered=1 __stsenv_dir_expiry="${__stsenv_expiry-}"
+    else
+        [[ -n $__stsenv_q ]] || __stsenv_dir_warned+="//$__stsenv_dir_file//"
+        __stsenv_dir_forget
+    fi
+}
+
+# Forget the state kept from before the tree.
+__stsenv_dir_forget() {
+    \builtin local __stsenv_n
+    for __stsenv_n in ${(s: :)${__stsenv_dir_pre_names-}}; do
+        \builtin unset "__stsenv_dir_pre_v_$__stsenv_n"
+    done
+    \builtin unset __stsenv_dir_pre __stsenv_dir_pre_own __stsenv_dir_pre_names
+}
+
+# Leave the tree: exactly the state from before it, as `clear` and the wrapper make it (the
+# baseline, plus the role then active with its values; it is shown again, or ends now if
+# its time is up). No process.
+__stsenv_dir_leave() {
+    \builtin local __stsenv_n __stsenv_v __stsenv_own
+    \builtin unset __stsenv_dir_entered __stsenv_dir_expiry
+    __stsenv_restore
+    if [[ -z ${__stsenv_dir_pre-} ]]; then
+        __stsenv_dir_forget
+        \builtin return 0
+    fi
+    __stsenv_save ${(s: :)__stsenv_dir_pre_names}
+    for __stsenv_n in ${(s: :)__stsenv_dir_pre_names}; do
+        __stsenv_v=__stsenv_dir_pre_v_$__stsenv_n
+        if ((${(P)+__stsenv_v})); then
+            \builtin typeset -gx "$__stsenv_n=${(P)__stsenv_v}"
+        else
+            \builtin unset "$__stsenv_n"
+        fi
+    done
+    __stsenv_own=$__stsenv_dir_pre_own # seen by __stsenv_activate: renewable if it was
+    __stsenv_dir_forget
+    __stsenv_activate
+}
+
+# At the expiry of the role entered from the governing file (not one the user started
+# inside the tree): enter again, asking nothing. Fails (status 1) when that cannot be done.
+__stsenv_dir_renew() {
+    [[ -n ${__stsenv_dir_entered-} && ${__stsenv_expiry-} == "${__stsenv_dir_expiry-}" ]] ||
+        \builtin return 1
+    \builtin local -x STSENV_NO_INPUT=1 STSENV_DIR_QUIET= STSENV_QUIET=1 # silently
+    stsenv __enter "$__stsenv_dir_file" || \builtin return 1
+    \builtin typeset -g +x __stsenv_dir_expiry="${__stsenv_expiry-}"
+}
 
 # --- completion ---
 # TAB completion: its script (`stsenv completion zsh`) is loaded at the first TAB, so a new

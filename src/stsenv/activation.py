@@ -34,6 +34,7 @@ def use(
     settings: Settings,
     now: int,
     ask: Callable[[str], str],
+    project_file: str | None = None,
 ) -> tuple[EnvChange, RoleSession]:
     from stsenv import aws, use_args  # not imported by `status`, which needs none of it
     from stsenv.aws import cache
@@ -51,7 +52,7 @@ def use(
             raise _no_stamp(role.display_name, str(e)) from None
     else:
         stamp = stamp_expiry(settings, role.credentials.expiration, now)
-    return for_role(role, stamp, use_args.encode(request)), role
+    return for_role(role, stamp, use_args.encode(request), project_file), role
 
 
 def source_env(environ: Mapping[str, str]) -> dict[str, str]:

@@ -160,5 +160,5 @@ def build_app(settings: Settings) -> Any:
 
         run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
         run.__doc__ = verb.help
-        app.command(verb.name, help=verb.help)(run)
+        app.command(verb.name, help=verb.help, hidden=verb.hidden)(run)
     return app

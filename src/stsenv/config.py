@@ -151,6 +151,9 @@ def _check_value(key: str, value: str) -> None:
         raise UsageError(f"region {value[:40]!r} is not an AWS region name (like ap-northeast-1)")
 
 
+check_value = _check_value  # a project file's settings are checked as an alias's (project.py)
+
+
 def _line_of_alias(text: str, alias: str) -> int | None:
     """The line of the [roles.<alias>] header, or of `<alias> = ...` under [roles], found by
     parsing each candidate line (an alias written with TOML escapes does not match as text)."""

@@ -12,6 +12,7 @@ from stsenv.settings import (
     ARN_VAR,
     EXPIRY_VAR,
     OLD_USE_ARGS_VAR,
+    PROJECT_VAR,
     ROLE_VAR,
     STAMP_VAR,
     USE_ARGS_VAR,
@@ -36,7 +37,7 @@ CLEARED_VARS = (
     "AWS_SECURITY_TOKEN",
     "AWS_SESSION_EXPIRATION",
 )
-STATE_VARS = (ROLE_VAR, ARN_VAR, EXPIRY_VAR, STAMP_VAR, USE_ARGS_VAR, VARS_VAR)
+STATE_VARS = (ROLE_VAR, ARN_VAR, EXPIRY_VAR, STAMP_VAR, USE_ARGS_VAR, VARS_VAR, PROJECT_VAR)
 # Names an older stsenv managed: a shell that inherited such a role drops them on clear.
 LEGACY_VARS = (OLD_USE_ARGS_VAR,)
 # Every name a `use` may touch; an empty value of one of these counts as unset. Lists of
@@ -84,7 +85,12 @@ def credential_values(creds: Credentials) -> dict[str, str]:
     return dict(zip(CREDENTIAL_VARS, (*values, rfc3339(creds.expiration)), strict=True))
 
 
-def for_role(session: RoleSession, stamp: str | None, target_args: str | None = None) -> EnvChange:
+def for_role(
+    session: RoleSession,
+    stamp: str | None,
+    target_args: str | None = None,
+    project_file: str | None = None,
+) -> EnvChange:
     """What `use` does to the shell for an assumed role; `target_args` (the `use`
     arguments, encoded by stsenv.use_args) lets `refresh` assume it again. Without a clock
     stamp (None: no safe place for one) STSENV_STAMP is empty: only fish reads it."""
@@ -102,6 +108,8 @@ def for_role(session: RoleSession, stamp: str | None, target_args: str | None = 
     )
     if target_args is not None:
         sets[USE_ARGS_VAR] = target_args
+    if project_file is not None:  # entered by the prompt hook: the .stsenv.toml it came from
+        sets[PROJECT_VAR] = project_file
     unsets = tuple(n for n in CLEARED_VARS + LEGACY_VARS if n not in sets)
     # The list itself is managed too, so a nested shell's `clear` gives back its parent's.
     sets[VARS_VAR] = " ".join((*sets, VARS_VAR, *unsets))

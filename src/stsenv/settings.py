@@ -16,6 +16,7 @@ EXPIRY_VAR = "STSENV_EXPIRY"  # integer epoch seconds, read by the prompt hook
 STAMP_VAR = "STSENV_STAMP"  # file whose mtime is the expiry: fish's fork-free clock
 VARS_VAR = "STSENV_VARS"  # names `use` manages, so a shell that inherited a role can clear it
 USE_ARGS_VAR = "STSENV_USE_ARGS"  # the `use` arguments (JSON list, no MFA code), for `refresh`
+PROJECT_VAR = "STSENV_PROJECT_FILE"  # the .stsenv.toml the role comes from (`status` shows it)
 OLD_USE_ARGS_VAR = "STSENV_TARGET"  # its name before 0.2: unset by every `use` and `clear`
 
 # Set by stsenv for a program it starts, never by the user.
@@ -28,6 +29,8 @@ SHELL_VAR = "STSENV_SHELL"  # set by the hook's wrapper for the program: which s
 HOOK_VERSION_VAR = "STSENV_HOOK_VERSION"
 PROMPT_HOOKS_VAR = "STSENV_PROMPT_HOOKS"
 NO_INPUT_VAR = "STSENV_NO_INPUT"  # set by the prompt hook's auto-refresh: never ask for input
+# Set by the prompt hook for `__enter` when it has already said why a .stsenv.toml is ignored.
+DIR_QUIET_VAR = "STSENV_DIR_QUIET"
 
 # Set in the environment of a `credential-process` run, so that a source profile that
 # itself runs `stsenv credential-process` is a clear error, not an endless chain.
@@ -162,6 +165,22 @@ class Settings:
         import platformdirs
 
         return str(platformdirs.user_cache_dir("stsenv", appauthor=False))
+
+    @property
+    def data_dir(self) -> str:
+        """The per-user data dir (the allowed .stsenv.toml files): platformdirs' answer,
+        written out for Linux like cache_dir (a test keeps the two equal)."""
+        override = os.environ.get("STSENV_DATA_DIR", "")
+        if override:
+            return override
+        if sys.platform.startswith("linux"):
+            base = os.environ.get("XDG_DATA_HOME", "").strip()
+            if not os.path.isabs(base):
+                base = os.path.expanduser("~/.local/share")
+            return os.path.join(base, "stsenv")
+        import platformdirs
+
+        return str(platformdirs.user_data_dir("stsenv", appauthor=False))
 
     @property
     def stamp_dir(self) -> str:

@@ -36,7 +36,7 @@ class Param:
 
 
 class Verb:
-    __slots__ = ("baseline", "changes_env", "help", "module", "name", "params")
+    __slots__ = ("baseline", "changes_env", "help", "hidden", "module", "name", "params")
 
     def __init__(
         self,
@@ -46,6 +46,7 @@ class Verb:
         changes_env: bool = False,
         module: str = "",
         baseline: bool = False,
+        hidden: bool = False,
     ) -> None:
         self.name = name
         self.help = help
@@ -58,6 +59,8 @@ class Verb:
         # The hook's wrapper runs it with the shell's baseline, so that its credentials come
         # from the user's own source (a baseline AWS_PROFILE too), not from the active role.
         self.baseline = baseline
+        # Called by the hook only (not in --help): the prompt hook's own verbs.
+        self.hidden = hidden
 
 
 # Lists that more than one part needs, written once here (spec.py costs the fast path
@@ -75,6 +78,11 @@ def one_of(names: tuple[str, ...]) -> str:
     return f"{', '.join(names[:-1])} or {names[-1]}"
 
 
+PROJECT_PATH = Param(
+    "path",
+    "A .stsenv.toml, or the directory holding one (default: the nearest one from here up).",
+    metavar="[PATH]",
+)
 JSON = Param("json", "Print JSON instead of text.", flag="--json", boolean=True)
 SHELL = Param(
     "shell", f"{one_of(SHELL_NAMES)} (detected when omitted).", metavar="SHELL",
@@ -339,6 +347,36 @@ VERBS: tuple[Verb, ...] = (
             *ASSUME_OPTIONS,
         ),
         baseline=True,
+    ),
+    Verb(
+        "allow",
+        "Trust a project's .stsenv.toml (this directory's or the nearest above, or PATH): "
+        "its role follows you into that tree from the next prompt on.",
+        (PROJECT_PATH,),
+        module="project",
+    ),
+    Verb(
+        "deny",
+        "Revoke the trust in a project's .stsenv.toml (this directory's or the nearest "
+        "above, or PATH).",
+        (PROJECT_PATH,),
+        module="project",
+    ),
+    Verb(
+        "__enter",
+        "The prompt hook's call when the governing .stsenv.toml changes: its role, if "
+        "allowed and no input is needed.",
+        (
+            Param(
+                "path",
+                "The .stsenv.toml that governs the shell's directory.",
+                required=True,
+                metavar="PATH",
+            ),
+        ),
+        changes_env=True,
+        module="project",
+        hidden=True,
     ),
     Verb(
         "completion",

@@ -21,7 +21,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("stsenv.limits", "stsenv.envchange", "stsenv.spec"),
     ("stsenv.config", "stsenv.use_args", "stsenv.terminal"),
     ("stsenv.aws", "stsenv.shells"),
-    ("stsenv.activation", "stsenv.exports"),
+    ("stsenv.activation", "stsenv.exports", "stsenv.project"),
     ("stsenv.catalog",),
     ("stsenv.commands",),
     ("stsenv.cli",),

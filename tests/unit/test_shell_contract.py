@@ -91,9 +91,9 @@ def wrapper_arms(kind: str) -> list[list[str]]:
     source = text(kind)
     if kind == "fish":
         body = source.split("function stsenv ", 1)[1].split("\nend\n", 1)[0]
-        return [arm.split() for arm in re.findall(r"^\s*case ([a-z -]+)$", body, re.MULTILINE)]
+        return [arm.split() for arm in re.findall(r"^\s*case ([a-z_ -]+)$", body, re.MULTILINE)]
     body = source.split("\nstsenv() {", 1)[1].split("\n}\n", 1)[0]
-    arms = re.findall(r"^    \(?([a-z][a-z| -]*)\)$", body, re.MULTILINE)
+    arms = re.findall(r"^    \(?([a-z_][a-z_| -]*)\)$", body, re.MULTILINE)
     return [[verb.strip() for verb in arm.split("|")] for arm in arms]
 
 

@@ -60,7 +60,7 @@ def candidates(
     if not words:
         if current.startswith("-"):
             return _matching(spec.ROOT_OPTIONS, current)
-        return _matching([(v.name, v.help) for v in spec.VERBS], current)
+        return _matching([(v.name, v.help) for v in spec.VERBS if not v.hidden], current)
     verb = spec.BY_NAME.get(words[0])
     if verb is None:
         return []

@@ -82,6 +82,7 @@ def checks_for(settings: Settings, environ: dict[str, str]) -> Iterator[Check]:
     yield _cache(settings)
     yield _clock(settings)
     yield from _conflicts(environ)
+    yield from _project_files(settings)
 
 
 # --- the shell ---------------------------------------------------------------------------------
@@ -383,3 +384,35 @@ def _conflicts(environ: Mapping[str, str]) -> Iterator[Check]:
                 f"{variable} names {profile!r}, which is not in the AWS config or credentials file",
                 f"unset {variable}, or create it: `aws configure --profile {profile}`",
             )
+
+
+# --- per-directory roles -----------------------------------------------------------------------
+
+
+def _project_files(settings: Settings) -> Iterator[Check]:
+    """Every allowed .stsenv.toml that is gone or changed since `stsenv allow` (read as data,
+    nothing run); one ok line when all are as allowed."""
+    from stsenv import project
+
+    count = 0
+    try:
+        for path, digest in project.allowances(settings):
+            count += 1
+            where = project.printable(path)
+            if not os.path.lexists(path):
+                yield Check("project file", WARN, f"{where} is allowed but no longer exists",
+                            f"stsenv deny {where}")  # fmt: skip
+                continue
+            try:
+                found = project.read(path)
+            except StsenvError as e:
+                yield Check("project file", WARN, e.message, f"fix it, or stsenv deny {where}")
+                continue
+            if found.digest != digest:
+                fix = f"read it, then stsenv allow {where} (or stsenv deny {where})"
+                yield Check("project file", WARN, f"{where} changed since it was allowed", fix)
+    except StsenvError as e:
+        yield Check("project files", FAIL, e.message, "make it a 0700 directory of yours")
+        return
+    if count:  # (nothing to say for someone who never used `stsenv allow`)
+        yield Check("project files", OK, f"{count} allowed .stsenv.toml file(s) checked")

@@ -6,6 +6,7 @@ import os
 import time
 
 from stsenv import activation
+from stsenv.settings import PROJECT_VAR
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -14,11 +15,16 @@ if TYPE_CHECKING:
 
 def status(settings: Settings, json: bool) -> int:
     info = activation.status(os.environ, int(time.time()))
+    # Entered by the prompt hook: the .stsenv.toml the role comes from (shown escaped).
+    project_file = os.environ.get(PROJECT_VAR) or None
     if json:
         import json as json_module
 
         fields = ("role", "arn", "account", "expiration", "remaining_seconds")
-        print(json_module.dumps({name: getattr(info, name) for name in fields}))
+        answer: dict[str, object] = {name: getattr(info, name) for name in fields}
+        if project_file:  # only for a role that a .stsenv.toml gave
+            answer["project_file"] = project_file
+        print(json_module.dumps(answer))
         return 0
     minutes, seconds = divmod(info.remaining_seconds, 60)
     remaining = f"{minutes}m {seconds:02d}s"
@@ -33,6 +39,8 @@ def status(settings: Settings, json: bool) -> int:
         ("remaining", remaining),
         ("access key", info.access_key),
     ]
+    if project_file:
+        rows.append(("from", "".join(c if c.isprintable() else "?" for c in project_file)))
     for label, value in rows:
         print(f"{label:<11} {value}")
     return 0
