@@ -13,13 +13,18 @@ ROLE = "role"  # sts:AssumeRole from a source (alias, role profile, ARN, role na
 SSO = "sso"  # GetRoleCredentials of an IAM Identity Center sign-in (profile or ACCOUNT/ROLE)
 KEYS = "keys"  # a profile of long-term keys: sts:GetSessionToken, never the keys themselves
 BOTOCORE = "botocore"  # credential_process or web identity: botocore's own provider runs it
+# A profile whose credential_process is `stsenv credential-process --vault PROFILE`: its key is
+# in the OS keychain (aws/vault.py); stsenv reads it there itself, as KEYS, never runs the line.
+VAULT = "vault"
 
 
 def profile_kind(profile: Mapping[str, Any]) -> str | None:
-    """ROLE, BOTOCORE, SSO or KEYS: how a profile gives credentials; None when it has none
+    """ROLE, VAULT, BOTOCORE, SSO or KEYS: how a profile gives credentials; None when it has none
     of its own (a profile of settings only)."""
     if "role_arn" in profile and "web_identity_token_file" not in profile:
         return ROLE
+    if is_vault_line(profile.get("credential_process")):
+        return VAULT
     if "role_arn" in profile or profile.get("credential_process"):
         return BOTOCORE
     if profile.get("sso_session") or profile.get("sso_start_url"):
@@ -27,3 +32,12 @@ def profile_kind(profile: Mapping[str, Any]) -> str | None:
     if profile.get("aws_access_key_id"):
         return KEYS
     return None
+
+
+def is_vault_line(line: object) -> bool:
+    """Whether a credential_process line runs stsenv's vault (`... credential-process --vault
+    PROFILE`, as `stsenv keys add` writes it)."""
+    if not isinstance(line, str):
+        return False
+    words = line.split()
+    return "credential-process" in words and "--vault" in words

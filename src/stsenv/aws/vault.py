@@ -1,0 +1,263 @@
+"""The vault: IAM user keys kept in the OS keychain through the `keyring` library (macOS
+Keychain, Windows Credential Locker, Secret Service / KWallet, `pass` via keyring-pass).
+The only module that imports keyring, and only inside its functions: the cached path of a
+vault profile's credential_process and every cached `use` never reach it.
+
+One keychain entry per AWS profile (service "stsenv", user "key:PROFILE") holding one line
+of JSON (id, secret, dates), plus one entry listing the profiles (the keychain APIs cannot
+enumerate). The backend is keyring's choice: its keyringrc.cfg and PYTHON_KEYRING_BACKEND.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+from stsenv.errors import EnvironmentProblem, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
+
+SERVICE = "stsenv"
+_INDEX = "profiles"
+# An IAM user's access key id: AKIA + upper-case letters and digits (16 to 128 in all).
+KEY_ID = re.compile(r"^AKIA[A-Z0-9]{12,124}$")
+PROFILE_NAME = re.compile(r"^[A-Za-z0-9_.+@:-]{1,64}$")
+# The marker of a vault profile's credential_process line (aws/kinds.py reads it too).
+VAULT_FLAG = "--vault"
+TAG_PREFIX = "vault:"  # a cached session made from a vault key is tagged vault:PROFILE
+HEADLESS_HINT = (
+    "on a machine without a desktop keychain use pass: `apt install pass gnupg`, "
+    "`gpg --quick-gen-key YOU`, `pass init YOU`, then export "
+    "PYTHON_KEYRING_BACKEND=keyring_pass.PasswordStoreBackend (README \"Keys\")"
+)
+
+
+class StoredKey:
+    """A long-term key as the vault keeps it. repr() never shows the secret."""
+
+    __slots__ = ("access_key_id", "added", "created", "secret_access_key")
+
+    def __init__(
+        self, access_key_id: str, secret_access_key: str, added: int, created: int | None = None
+    ) -> None:
+        self.access_key_id = access_key_id
+        self.secret_access_key = secret_access_key
+        self.added = added  # when it was put in the vault
+        self.created = created  # when IAM made it, if known
+
+    def __repr__(self) -> str:
+        return f"StoredKey({masked(self.access_key_id)})"
+
+    @property
+    def born(self) -> int:
+        return self.created if self.created is not None else self.added
+
+    def to_line(self) -> str:
+        return json.dumps(
+            {
+                "v": 1,
+                "access_key_id": self.access_key_id,
+                "secret_access_key": self.secret_access_key,
+                "added": self.added,
+                "created": self.created,
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_line(cls, text: str) -> StoredKey | None:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        key, secret = data.get("access_key_id"), data.get("secret_access_key")
+        added, created = data.get("added"), data.get("created")
+        if not (isinstance(key, str) and isinstance(secret, str) and key and secret):
+            return None
+        if type(added) is not int or not (created is None or type(created) is int):
+            return None
+        return cls(key, secret, added, created)
+
+
+def masked(key_id: str) -> str:
+    """As `aws configure list` shows a key: all but the last 4 characters hidden."""
+    return "*" * 16 + key_id[-4:]
+
+
+def tag(profile: str) -> str:
+    return TAG_PREFIX + profile
+
+
+def check_key(access_key_id: str, secret: str) -> None:
+    """A key that cannot be an IAM user's long-term key is refused before anything is done."""
+    if not KEY_ID.match(access_key_id):
+        shown = access_key_id[:24] if access_key_id.isprintable() else "(unprintable)"
+        why = " (an ASIA key is temporary)" if access_key_id.startswith("ASIA") else ""
+        raise UsageError(
+            f"{shown!r} is not an IAM user's access key id{why}: it starts with AKIA and has "
+            "16 to 128 upper-case letters and digits"
+        )
+    if not secret:
+        raise UsageError("the secret access key is empty: nothing was stored")
+    if len(secret) > 256 or not secret.isprintable() or any(c.isspace() for c in secret):
+        raise UsageError("the secret access key holds spaces or unprintable characters")
+
+
+def check_profile(profile: str) -> str:
+    if not PROFILE_NAME.match(profile):
+        raise UsageError(
+            f"{profile[:40]!r} is not a profile name for the vault (letters, digits and _.+@:-)"
+        )
+    return profile
+
+
+# --- the backend ---------------------------------------------------------------------------
+
+
+def _keyring() -> Any:
+    import keyring
+
+    return keyring.get_keyring()
+
+
+def backend_name(backend: Any = None) -> str:
+    """The backend as keyring names it, e.g. keyring.backends.SecretService.Keyring."""
+    try:
+        found = backend if backend is not None else _keyring()
+    except Exception as e:  # a broken keyringrc.cfg or backend module
+        return f"(none: {_short(e)})"
+    kind = type(found)
+    name = f"{kind.__module__}.{kind.__qualname__}"
+    inner = getattr(found, "backends", None)
+    if name == "keyring.backends.chainer.ChainerBackend" and inner:
+        name += " (" + ", ".join(backend_name(b) for b in inner) + ")"
+    return name
+
+
+def _short(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text[:120]
+
+
+def _call(what: str, action: Callable[[Any], T]) -> T:
+    """Run `action(backend)`; every failure of the backend becomes one line naming the
+    backend and what to do (its text never holds a secret: keyring's messages do not)."""
+    try:
+        backend = _keyring()
+    except Exception as e:
+        raise EnvironmentProblem(
+            f"the keychain cannot be loaded ({_short(e)}): check keyringrc.cfg and "
+            f"PYTHON_KEYRING_BACKEND; {HEADLESS_HINT}"
+        ) from None
+    name = backend_name(backend)
+    if name.startswith(("keyring.backends.fail.", "keyring.backends.null.")):
+        raise EnvironmentProblem(
+            f"no keychain to {what}: keyring found no usable backend ({name}); on a desktop "
+            f"unlock or start its keychain (Secret Service, KWallet); {HEADLESS_HINT}"
+        )
+    from keyring import errors
+
+    try:
+        return action(backend)
+    except errors.KeyringLocked:
+        raise EnvironmentProblem(
+            f"the keychain ({name}) is locked, so stsenv could not {what}: unlock it and run "
+            "again"
+        ) from None
+    except Exception as e:
+        raise EnvironmentProblem(
+            f"the keychain ({name}) refused to {what} ({type(e).__name__}: {_short(e)}): "
+            "unlock it or allow stsenv, and run again; another backend can be chosen with "
+            "PYTHON_KEYRING_BACKEND"
+        ) from None
+
+
+def _entry(profile: str) -> str:
+    return f"key:{profile}"
+
+
+def load(profile: str) -> StoredKey | None:
+    def get(backend: Any) -> str | None:
+        value = backend.get_password(SERVICE, _entry(profile))
+        return value if isinstance(value, str) else None
+
+    text = _call(f"read the key of {profile}", get)
+    if text is None:
+        return None
+    found = StoredKey.from_line(text)
+    if found is None:
+        raise EnvironmentProblem(
+            f"the keychain entry of {profile} ({SERVICE}/{_entry(profile)}) is not stsenv's: "
+            f"`stsenv keys remove {profile}` and add the key again"
+        )
+    return found
+
+
+def require(profile: str) -> StoredKey:
+    found = load(profile)
+    if found is None:
+        raise UsageError(
+            f"the keychain ({backend_name()}) holds no key for AWS profile {profile!r}: "
+            f"store it with `stsenv keys add {profile}`"
+        )
+    return found
+
+
+def store(profile: str, key: StoredKey) -> None:
+    _call(
+        f"store the key of {profile}",
+        lambda b: b.set_password(SERVICE, _entry(profile), key.to_line()),
+    )
+    names = set(listed())
+    if profile not in names:
+        names.add(profile)
+        _set_index(sorted(names))
+
+
+def delete(profile: str) -> bool:
+    """Forget the key of `profile`; False if there was none."""
+    if load(profile) is None:
+        gone = False
+    else:
+        _call(f"remove the key of {profile}", lambda b: b.delete_password(SERVICE, _entry(profile)))
+        gone = True
+    names = listed()
+    if profile in names:
+        _set_index([n for n in names if n != profile])
+    return gone
+
+
+def listed() -> list[str]:
+    """The profiles the vault holds keys for (its index)."""
+    text = _call(
+        "read its list of profiles", lambda b: b.get_password(SERVICE, _INDEX)
+    )
+    try:
+        names = json.loads(text) if isinstance(text, str) else []
+    except ValueError:
+        names = []
+    return [n for n in names if isinstance(n, str) and PROFILE_NAME.match(n)]
+
+
+def _set_index(names: list[str]) -> None:
+    _call("write its list of profiles",
+          lambda b: b.set_password(SERVICE, _INDEX, json.dumps(names)))  # fmt: skip
+
+
+def probe() -> str:
+    """Check that the backend works without touching a key: the index is read. The
+    backend's name; EnvironmentProblem when it does not work."""
+    listed()
+    return backend_name()
+
+
+def now() -> int:
+    return int(time.time())
