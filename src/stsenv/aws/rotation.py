@@ -118,19 +118,23 @@ def rotate(
             if code_of(e) == "LimitExceeded":
                 raise AwsDenied(_two_keys(profile, old_id, ["another key"])) from None
             hint = _mfa_hint(serial)
-            raise AwsDenied(f"IAM refused CreateAccessKey ({code_of(e)}){hint}; {unchanged}") \
-                from None
+            raise AwsDenied(
+                f"IAM refused CreateAccessKey ({code_of(e)}){hint}; {unchanged}"
+            ) from None
         except bx.BotoCoreError as e:
             raise _failed(e, f"iam:CreateAccessKey; {unchanged}") from None
         created = made.get("CreateDate")
-        new = vault.StoredKey(str(made["AccessKeyId"]), str(made["SecretAccessKey"]), now,
-                              int(created.timestamp()) if created is not None else now)
+        new = vault.StoredKey(
+            str(made["AccessKeyId"]),
+            str(made["SecretAccessKey"]),
+            now,
+            int(created.timestamp()) if created is not None else now,
+        )
         new_id = vault.masked(new.access_key_id)
         try:
             vault.store(profile, new)
         except StsenvError as e:
-            raise type(e)(f"{e.message}; {_undo(iam, new.access_key_id, new_id, old_id)}") \
-                from None
+            raise type(e)(f"{e.message}; {_undo(iam, new.access_key_id, new_id, old_id)}") from None
         if not _works(new, region, pause):
             try:
                 vault.store(profile, old)

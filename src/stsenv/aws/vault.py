@@ -34,7 +34,7 @@ TAG_PREFIX = "vault:"  # a cached session made from a vault key is tagged vault:
 HEADLESS_HINT = (
     "on a machine without a desktop keychain use pass: `apt install pass gnupg`, "
     "`gpg --quick-gen-key YOU`, `pass init YOU`, then export "
-    "PYTHON_KEYRING_BACKEND=keyring_pass.PasswordStoreBackend (README \"Keys\")"
+    'PYTHON_KEYRING_BACKEND=keyring_pass.PasswordStoreBackend (README "Keys")'
 )
 
 
@@ -163,21 +163,34 @@ def _call(what: str, action: Callable[[Any], T]) -> T:
             f"no keychain to {what}: keyring found no usable backend ({name}); on a desktop "
             f"unlock or start its keychain (Secret Service, KWallet); {HEADLESS_HINT}"
         )
+    import sys
+    import tempfile
+
     from keyring import errors
 
-    try:
-        return action(backend)
-    except errors.KeyringLocked:
-        raise EnvironmentProblem(
-            f"the keychain ({name}) is locked, so stsenv could not {what}: unlock it and run "
-            "again"
-        ) from None
-    except Exception as e:
-        raise EnvironmentProblem(
-            f"the keychain ({name}) refused to {what} ({type(e).__name__}: {_short(e)}): "
-            "unlock it or allow stsenv, and run again; another backend can be chosen with "
-            "PYTHON_KEYRING_BACKEND"
-        ) from None
+    # A backend that runs a program (pass, gpg) lets it write to our stderr: keep that to
+    # quote its last line in ours, so the user sees one line.
+    saved = sys.stderr
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as said:
+        sys.stderr = said
+        try:
+            return action(backend)
+        except errors.KeyringLocked:
+            raise EnvironmentProblem(
+                f"the keychain ({name}) is locked, so stsenv could not {what}: unlock it and "
+                "run again"
+            ) from None
+        except Exception as e:
+            said.seek(0)
+            lines = [line.strip() for line in said.read().splitlines() if line.strip()]
+            told = f"; it said: {lines[-1][:120]}" if lines else ""
+            raise EnvironmentProblem(
+                f"the keychain ({name}) refused to {what} ({type(e).__name__}{told}): unlock "
+                "it or allow stsenv, and run again; another backend can be chosen with "
+                "PYTHON_KEYRING_BACKEND"
+            ) from None
+        finally:
+            sys.stderr = saved
 
 
 def _entry(profile: str) -> str:
@@ -237,9 +250,7 @@ def delete(profile: str) -> bool:
 
 def listed() -> list[str]:
     """The profiles the vault holds keys for (its index)."""
-    text = _call(
-        "read its list of profiles", lambda b: b.get_password(SERVICE, _INDEX)
-    )
+    text = _call("read its list of profiles", lambda b: b.get_password(SERVICE, _INDEX))
     try:
         names = json.loads(text) if isinstance(text, str) else []
     except ValueError:

@@ -185,7 +185,7 @@ def _rotate(
     new = rotation.rotate(profile, env, settings, terminal.asker(settings), token_code, now)
     if as_json:
         answer = {"profile": profile, "access_key_id": new.access_key_id,
-                  "created": new.created, "age_seconds": now - new.born}  # fmt: skip
+                  "created": new.created, "age_seconds": max(0, now - new.born)}  # fmt: skip
         print(json_module.dumps(answer))
     print(f"stsenv: the key of {profile} is now {vault.masked(new.access_key_id)} (stored and "
           "working); the old one is deleted in IAM", file=sys.stderr)  # fmt: skip

@@ -1,0 +1,207 @@
+"""`stsenv keys` with real keychains (gnome-keyring through Secret Service, and `pass`),
+moto with IAM authorization on, the AWS CLI and boto3 as the clients of the
+credential_process line, and a real interactive bash."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+
+import keys_support
+import pytest
+from keys_support import ArgvWatch, KeysWorld, Machine, files_holding
+
+# The fixtures of keys_support, seen by pytest in this module.
+keys_world = keys_support.keys_world
+keychain = keys_support.keychain
+
+
+def _moved(machine: Machine) -> None:
+    done = machine.stsenv("keys", "add", "taro", "--from-credentials")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    assert machine.key[1] not in done.stderr
+
+
+def test_move_from_credentials_then_every_tool_works(
+    keys_world: KeysWorld, keychain: dict[str, str], tmp_path: Path, start_shell: object
+) -> None:
+    user, key = keys_world.user()
+    machine = Machine(tmp_path, keys_world, keychain, user, key)
+    before = machine.credentials.read_text()
+    with ArgvWatch(key[1]) as watch:
+        _moved(machine)
+        # The credentials file lost exactly the two key lines of [taro].
+        after = machine.credentials.read_text()
+        diff = [d for d in difflib.ndiff(before.splitlines(True), after.splitlines(True))
+                if d[:1] in "+-"]  # fmt: skip
+        assert diff == [f"- aws_access_key_id = {key[0]}\n",
+                        f"- aws_secret_access_key = {key[1]}\n"]  # fmt: skip
+        assert "credential_process = " in machine.config.read_text()
+        assert (machine.stored() or {}).get("access_key_id") == key[0]
+        # Every AWS tool gets a session through the profile's line (the AWS CLI, boto3).
+        who = machine.aws("sts", "get-caller-identity", "--profile", "taro", "--output", "json")
+        assert who.returncode == 0, who.stderr
+        assert json.loads(who.stdout)["Arn"].endswith(f":user/{user}")
+        boto = machine.stsenv("credential-process", "--vault", "taro")
+        given = json.loads(boto.stdout)
+        assert given["AccessKeyId"].startswith("ASIA") and given["SessionToken"]
+        assert given["AccessKeyId"] != key[0]
+        # stsenv itself: a role sourced from the vault profile, in a real shell.
+        shell = start_shell("bash", machine.env)  # type: ignore[operator]
+        used = shell.run("stsenv use s3FullforAssumeRole")
+        assert used.status == "0", used.output
+        listed = shell.run("aws s3 mb s3://vault-bucket && echo made")
+        assert "made" in listed.output, listed.output
+        profile = machine.stsenv("export", "s3full", "--format", "json")
+        assert profile.returncode == 0, profile.stderr
+        assert key[1] not in profile.stdout + profile.stderr
+    assert watch.scans > 0 and watch.seen == []
+    # No file under HOME (stsenv's cache is there too) holds the secret, in any encoding.
+    assert files_holding(key[1], machine.home) == []
+
+
+def test_rotate(keys_world: KeysWorld, keychain: dict[str, str], tmp_path: Path) -> None:
+    user, key = keys_world.user()
+    machine = Machine(tmp_path, keys_world, keychain, user, key)
+    _moved(machine)
+    first = machine.stsenv("credential-process", "--vault", "taro")
+    assert first.returncode == 0, first.stderr
+    with ArgvWatch(key[1]) as watch:
+        done = machine.stsenv("keys", "rotate", "taro", "--json")
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    stored = machine.stored() or {}
+    assert answer["access_key_id"] == stored["access_key_id"] != key[0]
+    assert answer["age_seconds"] >= 0
+    assert not keys_world.works(key)  # the old key is refused by IAM
+    assert keys_world.works((stored["access_key_id"], stored["secret_access_key"]))
+    # The session cached from the old key is forgotten: a new one comes from the new key.
+    again = machine.stsenv("credential-process", "--vault", "taro")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["AccessKeyId"] != json.loads(first.stdout)["AccessKeyId"]
+    who = machine.aws("sts", "get-caller-identity", "--profile", "taro")
+    assert who.returncode == 0, who.stderr
+    assert watch.seen == []
+    listed = json.loads(machine.stsenv("keys", "list", "--json").stdout)
+    assert [(r["profile"], r["config_line"]) for r in listed] == [("taro", True)]
+    assert listed[0]["access_key_id"].endswith(stored["access_key_id"][-4:])
+    assert stored["secret_access_key"] not in json.dumps(listed)
+    # remove: the keychain forgets it, the config line goes.
+    removed = machine.stsenv("keys", "remove", "taro")
+    assert removed.returncode == 0, removed.stderr
+    assert machine.stored() is None
+    assert "credential_process" not in machine.config.read_text()
+
+
+def test_rotate_when_delete_is_denied_keeps_a_working_stored_key(
+    keys_world: KeysWorld, tmp_path: Path
+) -> None:
+    """A failure between CreateAccessKey and DeleteAccessKey (IAM denies the delete)."""
+    from keys_support import pass_store
+
+    user, key = keys_world.user(delete=False)
+    home = tmp_path / "kc"
+    home.mkdir()
+    for chain in pass_store(home):
+        machine = Machine(tmp_path, keys_world, chain, user, key)
+        _moved(machine)
+        done = machine.stsenv("keys", "rotate", "taro")
+        assert done.returncode == 3 and done.stdout == ""
+        lines = done.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("stsenv: the new key "), done.stderr
+        assert "is live and stored" in lines[0] and "refused to delete the old" in lines[0]
+        stored = machine.stored() or {}
+        assert keys_world.works((stored["access_key_id"], stored["secret_access_key"]))
+        assert keys_world.works(key)  # the old key was not deleted
+
+
+def test_rotate_when_the_keychain_refuses_deletes_the_new_key(
+    keys_world: KeysWorld, tmp_path: Path
+) -> None:
+    """The keychain fails after CreateAccessKey: the new key is deleted again, the old one
+    is still stored and live."""
+    from keys_support import pass_store
+
+    user, key = keys_world.user()
+    home = tmp_path / "kc"
+    home.mkdir()
+    for chain in pass_store(home):
+        machine = Machine(tmp_path, keys_world, chain, user, key)
+        _moved(machine)
+        # pass can no longer encrypt: its recipient is a key nobody has.
+        Path(chain["PASSWORD_STORE_DIR"], ".gpg-id").write_text("nobody@example.invalid\n")
+        done = machine.stsenv("keys", "rotate", "taro")
+        assert done.returncode != 0 and done.stdout == ""
+        lines = done.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("stsenv: "), done.stderr
+        assert "is live and stored; the new key" in lines[0] and "deleted again" in lines[0]
+        assert (machine.stored() or {})["access_key_id"] == key[0]
+        assert keys_world.works(key)
+        iam = keys_world.client("iam")
+        assert [k["AccessKeyId"] for k in
+                iam.list_access_keys(UserName=user)["AccessKeyMetadata"]] == [key[0]]  # fmt: skip
+
+
+def test_two_keys_already(keys_world: KeysWorld, tmp_path: Path) -> None:
+    from keys_support import pass_store
+
+    user, key = keys_world.user(keys=2)
+    home = tmp_path / "kc"
+    home.mkdir()
+    for chain in pass_store(home):
+        machine = Machine(tmp_path, keys_world, chain, user, key)
+        _moved(machine)
+        done = machine.stsenv("keys", "rotate", "taro")
+        lines = done.stderr.splitlines()
+        assert done.returncode == 3 and len(lines) == 1, done.stderr
+        assert "already has two access keys" in lines[0] and "nothing was changed" in lines[0]
+        assert (machine.stored() or {})["access_key_id"] == key[0]
+        assert keys_world.works(key)
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "start"),
+    [
+        (
+            ["keys", "add", "taro", "--stdin"],
+            "AKIA-not-a-key\nsecret\n",
+            "stsenv: 'AKIA-not-a-key'",
+        ),
+        (["keys", "add", "taro", "--stdin"], "AKIAIOSFODNN7EXAMPLE\n\n", "stsenv: the secret"),
+        (["keys", "add", "nobody", "--from-credentials"], "", "stsenv: there is no AWS profile"),
+        (["keys", "rotate", "nobody"], "", "stsenv: the keychain"),
+        (["keys", "remove", "nobody"], "", "stsenv: the keychain"),
+        (["keys", "add", "ta ro", "--stdin"], "", "stsenv: 'ta ro' is not a profile name"),
+    ],
+)
+def test_bad_input_is_one_line_and_changes_nothing(
+    keys_world: KeysWorld, tmp_path: Path, args: list[str], stdin: str, start: str
+) -> None:
+    from keys_support import pass_store
+
+    user, key = keys_world.user()
+    home = tmp_path / "kc"
+    home.mkdir()
+    for chain in pass_store(home):
+        machine = Machine(tmp_path, keys_world, chain, user, key)
+        files = (machine.config.read_bytes(), machine.credentials.read_bytes())
+        done = machine.stsenv(*args, stdin=stdin)
+        lines = done.stderr.splitlines()
+        assert done.returncode != 0 and done.stdout == "" and len(lines) == 1, done.stderr
+        assert lines[0].startswith(start), lines[0]
+        assert (machine.config.read_bytes(), machine.credentials.read_bytes()) == files
+        assert machine.stored() is None
+
+
+def test_a_keychain_that_refuses(keys_world: KeysWorld, tmp_path: Path) -> None:
+    user, key = keys_world.user()
+    refusing = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    machine = Machine(tmp_path, keys_world, refusing, user, key)
+    files = (machine.config.read_bytes(), machine.credentials.read_bytes())
+    done = machine.stsenv("keys", "add", "taro", "--from-credentials")
+    lines = done.stderr.splitlines()
+    assert done.returncode == 5 and len(lines) == 1, done.stderr
+    assert "keyring.backends.fail.Keyring" in lines[0] and "pass init" in lines[0]
+    assert (machine.config.read_bytes(), machine.credentials.read_bytes()) == files
