@@ -19,7 +19,7 @@ from stsenv.errors import EnvironmentProblem, UsageError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any, TypeVar
+    from typing import IO, Any, TypeVar
 
     T = TypeVar("T")
 
@@ -150,23 +150,8 @@ def _short(error: BaseException) -> str:
 def _call(what: str, action: Callable[[Any], T]) -> T:
     """Run `action(backend)`; every failure of the backend becomes one line naming the
     backend and what to do (its text never holds a secret: keyring's messages do not)."""
-    try:
-        backend = _keyring()
-    except Exception as e:
-        raise EnvironmentProblem(
-            f"the keychain cannot be loaded ({_short(e)}): check keyringrc.cfg and "
-            f"PYTHON_KEYRING_BACKEND; {HEADLESS_HINT}"
-        ) from None
-    name = backend_name(backend)
-    if name.startswith(("keyring.backends.fail.", "keyring.backends.null.")):
-        raise EnvironmentProblem(
-            f"no keychain to {what}: keyring found no usable backend ({name}); on a desktop "
-            f"unlock or start its keychain (Secret Service, KWallet); {HEADLESS_HINT}"
-        )
     import sys
     import tempfile
-
-    from keyring import errors
 
     # A backend that runs a program (pass, gpg) lets it write to our stderr: keep that to
     # quote its last line in ours, so the user sees one line.
@@ -174,23 +159,45 @@ def _call(what: str, action: Callable[[Any], T]) -> T:
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as said:
         sys.stderr = said
         try:
-            return action(backend)
-        except errors.KeyringLocked:
-            raise EnvironmentProblem(
-                f"the keychain ({name}) is locked, so stsenv could not {what}: unlock it and "
-                "run again"
-            ) from None
-        except Exception as e:
-            said.seek(0)
-            lines = [line.strip() for line in said.read().splitlines() if line.strip()]
-            told = f"; it said: {lines[-1][:120]}" if lines else ""
-            raise EnvironmentProblem(
-                f"the keychain ({name}) refused to {what} ({type(e).__name__}{told}): unlock "
-                "it or allow stsenv, and run again; another backend can be chosen with "
-                "PYTHON_KEYRING_BACKEND"
-            ) from None
+            return _run(what, action, said)
         finally:
             sys.stderr = saved
+
+
+def _run(what: str, action: Callable[[Any], T], said: IO[str]) -> T:
+    def last_words() -> str:
+        said.seek(0)
+        lines = [line.strip() for line in said.read().splitlines() if line.strip()]
+        return f"; it said: {lines[-1][:120]}" if lines else ""
+
+    try:
+        backend = _keyring()
+    except Exception as e:
+        raise EnvironmentProblem(
+            f"the keychain cannot be loaded ({_short(e)}{last_words()}): check keyringrc.cfg "
+            f"and PYTHON_KEYRING_BACKEND; {HEADLESS_HINT}"
+        ) from None
+    name = backend_name(backend)
+    if name.startswith(("keyring.backends.fail.", "keyring.backends.null.")):
+        raise EnvironmentProblem(
+            f"no keychain to {what}: keyring found no usable backend ({name}); on a desktop "
+            f"unlock or start its keychain (Secret Service, KWallet); {HEADLESS_HINT}"
+        )
+    from keyring import errors
+
+    try:
+        return action(backend)
+    except errors.KeyringLocked:
+        raise EnvironmentProblem(
+            f"the keychain ({name}) is locked, so stsenv could not {what}: unlock it and run "
+            "again"
+        ) from None
+    except Exception as e:
+        raise EnvironmentProblem(
+            f"the keychain ({name}) refused to {what} ({type(e).__name__}{last_words()}): "
+            "unlock it or allow stsenv, and run again; another backend can be chosen with "
+            "PYTHON_KEYRING_BACKEND"
+        ) from None
 
 
 def _entry(profile: str) -> str:
