@@ -35,11 +35,13 @@ class KeysWorld:
 
     def __init__(self, workdir: Path) -> None:
         self.port = free_port()
+        self.sessions_log = workdir / "get-session-token.log"
         self.endpoint = f"http://127.0.0.1:{self.port}"
         log = open(workdir / "moto.log", "ab")  # noqa: SIM115 - owned by the process
         self.process = subprocess.Popen(
             [sys.executable, str(HERE / "moto_sessions.py"), "-H", "127.0.0.1", "-p",
              str(self.port)], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env={**os.environ, "MOTO_SESSIONS_LOG": str(self.sessions_log)},
         )  # fmt: skip
         log.close()
         deadline = time.monotonic() + 30
@@ -105,6 +107,13 @@ class KeysWorld:
     def _trust(self) -> str:
         return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action":
                            "sts:AssumeRole", "Principal": {"AWS": self.principals}}]})  # fmt: skip
+
+    def codes_sent(self, key_id: str) -> list[str | None]:
+        """The MFA codes sent with GetSessionToken by this access key, in order."""
+        if not self.sessions_log.exists():
+            return []
+        calls = [json.loads(line) for line in self.sessions_log.read_text().splitlines()]
+        return [code for caller, code in calls if caller == key_id]
 
     def works(self, key: tuple[str, str]) -> bool:
         try:
@@ -197,7 +206,7 @@ class Machine:
     """HOME with the AWS files of one user whose key is in [taro] of the credentials file."""
 
     def __init__(self, tmp_path: Path, world: KeysWorld, keychain: dict[str, str],
-                 user: str, key: tuple[str, str], mfa: bool = False) -> None:  # fmt: skip
+                 user: str, key: tuple[str, str], mfa: str = "") -> None:  # fmt: skip
         self.home = tmp_path / "home"
         self.key = key
         self.user = user
@@ -205,7 +214,9 @@ class Machine:
         self.credentials = self.home / ".aws" / "credentials"
         self.config.parent.mkdir(parents=True)
         self.config.write_text(
-            "# the tutorial's profiles\n[profile taro]\nregion = ap-northeast-1\n\n"
+            "# the tutorial's profiles\n[profile taro]\nregion = ap-northeast-1\n"
+            + (f"mfa_serial = {mfa}\n" if mfa else "")
+            + "\n"
             f"[profile s3full]\nrole_arn = arn:aws:iam::{ACCOUNT}:role/{ROLE}\n"
             "source_profile = taro\nregion = ap-northeast-1\n"
         )

@@ -11,6 +11,8 @@ moto as it is. Run as `python moto_sessions.py -H 127.0.0.1 -p PORT`.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import secrets
 import sys
@@ -35,6 +37,10 @@ def get_session_token(self: Any) -> Any:
     key_id = "ASIA" + secrets.token_hex(8).upper()
     secret, session = secrets.token_urlsafe(30), "FwoSESSION" + secrets.token_urlsafe(60)
     SESSIONS[key_id] = (caller, secret, session)
+    log = os.environ.get("MOTO_SESSIONS_LOG")
+    if log:  # which key asked, with which MFA code: a test counts the codes sent
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(json.dumps([caller, self._get_param("TokenCode")]) + "\n")
     return core_responses.ActionResult(
         {
             "Credentials": {

@@ -205,3 +205,49 @@ def test_a_keychain_that_refuses(keys_world: KeysWorld, tmp_path: Path) -> None:
     assert done.returncode == 5 and len(lines) == 1, done.stderr
     assert "keyring.backends.fail.Keyring" in lines[0] and "pass init" in lines[0]
     assert (machine.config.read_bytes(), machine.credentials.read_bytes()) == files
+
+
+SERIAL = "arn:aws:iam::123456789012:mfa/taro"
+
+
+def test_rotate_with_mfa_sends_one_code_once(keys_world: KeysWorld, tmp_path: Path) -> None:
+    """With mfa_serial, one MFA session (one code) serves ListAccessKeys, CreateAccessKey
+    and DeleteAccessKey; the code is sent once, by the old key."""
+    user, key = keys_world.user()
+    home = tmp_path / "kc"
+    home.mkdir()
+    for chain in keys_support.pass_store(home):
+        machine = Machine(tmp_path, keys_world, chain, user, key, mfa=SERIAL)
+        _moved(machine)
+        done = machine.stsenv("keys", "rotate", "taro", "--token-code", "123456")
+        assert done.returncode == 0, done.stderr
+        assert keys_world.codes_sent(key[0]) == ["123456"]
+        stored = machine.stored() or {}
+        assert not keys_world.works(key)
+        assert keys_world.works((stored["access_key_id"], stored["secret_access_key"]))
+
+
+def test_use_and_exec_of_the_vault_profile(
+    keys_world: KeysWorld, keychain: dict[str, str], tmp_path: Path, start_shell: object
+) -> None:
+    """`use taro`, `exec taro`, `exec --server taro` and a role profile sourced from it take
+    the key from the keychain in-process: no credential_process child is started."""
+    user, key = keys_world.user()
+    machine = Machine(tmp_path, keys_world, keychain, user, key)
+    _moved(machine)
+    # Were the line run, it would fail loudly: stsenv never runs it for itself.
+    text = machine.config.read_text()
+    line = " credential-process --vault taro"
+    machine.config.write_text(text.replace(line, f"{line} --no-such-flag"))
+    shell = start_shell("bash", machine.env)  # type: ignore[operator]
+    used = shell.run("stsenv use taro")
+    assert used.status == "0", used.output
+    who = shell.run("aws sts get-caller-identity --query Arn --output text")
+    assert f":user/{user}" in who.output, who.output
+    shell.run("stsenv clear")
+    ran = machine.stsenv("exec", "taro", "--", "aws", "sts", "get-caller-identity")
+    assert ran.returncode == 0, ran.stderr
+    served = machine.stsenv("exec", "--server", "s3full", "--", "aws", "sts",
+                            "get-caller-identity")  # fmt: skip
+    assert served.returncode == 0, served.stderr
+    assert "assumed-role/s3FullforAssumeRole" in served.stdout
