@@ -251,3 +251,32 @@ def test_use_and_exec_of_the_vault_profile(
                             "get-caller-identity")  # fmt: skip
     assert served.returncode == 0, served.stderr
     assert "assumed-role/s3FullforAssumeRole" in served.stdout
+
+
+def test_add_on_the_terminal_without_echo(keys_world: KeysWorld, tmp_path: Path) -> None:
+    """The key asked on the terminal (/dev/tty): the secret is not echoed, and `--long-term`
+    (the opt-in for tools that must call IAM without MFA) hands out the key itself."""
+    import pexpect
+
+    user, key = keys_world.user()
+    home = tmp_path / "kc"
+    home.mkdir()
+    for chain in keys_support.pass_store(home):
+        machine = Machine(tmp_path, keys_world, chain, user, key)
+        child = pexpect.spawn(keys_support.STSENV, ["keys", "add", "taro"], env=machine.env,
+                              encoding="utf-8", timeout=60)  # fmt: skip
+        child.expect("AWS access key id: ")
+        child.sendline(key[0])
+        child.expect(r"AWS secret access key \(not shown\): ")
+        child.sendline(key[1])
+        child.expect(pexpect.EOF)
+        child.close()
+        shown = (child.before or "") + str(child.after)
+        assert child.exitstatus == 0, shown
+        assert key[1] not in shown and "is in the keychain" in shown
+        assert (machine.stored() or {})["access_key_id"] == key[0]
+        # Nothing was moved: the credentials file is as it was, the config has the line.
+        assert key[1] in machine.credentials.read_text()
+        long_term = machine.stsenv("credential-process", "--vault", "--long-term", "taro")
+        assert json.loads(long_term.stdout) == {"Version": 1, "AccessKeyId": key[0],
+                                                "SecretAccessKey": key[1]}  # fmt: skip
