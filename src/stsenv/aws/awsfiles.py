@@ -102,11 +102,18 @@ def remove_key_lines(path: str, profile: str, config: bool) -> bool:
 
 
 def credential_process_of(path: str, profile: str) -> str | None:
+    return value_of(path, profile, "credential_process")
+
+
+def value_of(path: str, profile: str, option: str) -> str | None:
+    """One setting of a profile of the AWS config, read as lines (a quick look before
+    botocore is imported; botocore's reading decides everything else)."""
     lines = _lines(path) or []
     for start, end in _spans(lines, profile, True):
         for line in lines[start:end]:
-            if _option(line) == "credential_process":
-                return line.split("=", 1)[1].strip() if "=" in line else ""
+            found = _OPTION.match(line)
+            if found and _option(line) == option:
+                return line[found.end() :].strip()
     return None
 
 

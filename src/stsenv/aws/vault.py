@@ -18,7 +18,7 @@ from stsenv.errors import EnvironmentProblem, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
     from typing import IO, Any, TypeVar
 
     T = TypeVar("T")
@@ -204,7 +204,46 @@ def _entry(profile: str) -> str:
     return f"key:{profile}"
 
 
+# What this process read from the keychain, by profile: it is read once per run (a prompt,
+# if the backend shows one, comes once), and `read_while_importing` reads it early.
+_read: dict[str, StoredKey | None] = {}
+
+
+def read_while_importing(profile: str, module: str) -> None:
+    """Read the key of `profile` while another thread imports `module` (botocore, for the
+    cold path): the keychain's own wait (gpg, D-Bus) overlaps the import. A failure is
+    raised here, after the import, as load() would raise it."""
+    import importlib
+    import threading
+
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            importlib.import_module(module)
+        except BaseException as e:  # raised again by the caller's own import
+            failed.append(e)
+
+    thread = threading.Thread(target=run, name="stsenv-import", daemon=True)
+    thread.start()
+    try:
+        load(profile)
+    finally:
+        thread.join()
+
+
 def load(profile: str) -> StoredKey | None:
+    if profile in _read:
+        return _read[profile]
+    _read[profile] = found = _load(profile)
+    return found
+
+
+def forget_read(profile: str) -> None:
+    _read.pop(profile, None)
+
+
+def _load(profile: str) -> StoredKey | None:
     def get(backend: Any) -> str | None:
         value = backend.get_password(SERVICE, _entry(profile))
         return value if isinstance(value, str) else None
@@ -232,6 +271,7 @@ def require(profile: str) -> StoredKey:
 
 
 def store(profile: str, key: StoredKey) -> None:
+    forget_read(profile)
     _call(
         f"store the key of {profile}",
         lambda b: b.set_password(SERVICE, _entry(profile), key.to_line()),
@@ -244,10 +284,12 @@ def store(profile: str, key: StoredKey) -> None:
 
 def delete(profile: str) -> bool:
     """Forget the key of `profile`; False if there was none."""
+    forget_read(profile)
     if load(profile) is None:
         gone = False
     else:
         _call(f"remove the key of {profile}", lambda b: b.delete_password(SERVICE, _entry(profile)))
+        forget_read(profile)
         gone = True
     names = listed()
     if profile in names:
@@ -279,3 +321,25 @@ def probe() -> str:
 
 def now() -> int:
     return int(time.time())
+
+
+def source_of(
+    target: str, profile: str | None, alias_source: str | None, env: Mapping[str, str]
+) -> str | None:
+    """The vault profile a `use` of `target` will read, if any, found by a look at the AWS
+    config's lines (no botocore): the target itself, --profile, an alias's source_profile,
+    the target profile's source_profile, or AWS_PROFILE."""
+    from stsenv.aws import awsfiles
+    from stsenv.aws.kinds import is_vault_line
+    from stsenv.settings import aws_config_paths
+
+    path = aws_config_paths(env)[0]
+    candidates = [target, profile, alias_source, awsfiles.value_of(path, target, "source_profile")]
+    if not env.get("AWS_ACCESS_KEY_ID"):
+        candidates.append(env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE"))
+    for name in candidates:
+        if name and PROFILE_NAME.match(name) and is_vault_line(
+            awsfiles.credential_process_of(path, name)
+        ):
+            return name
+    return None
