@@ -19,6 +19,7 @@ from types import FrameType
 from typing import TypeVar
 
 from bench import imports, prompt
+from bench import keys as bench_keys
 from bench import server as exec_server
 from bench import sso as bench_sso
 from bench.measure import Command, Hyperfine, MeasureError, Stats, peak_rss_kib
@@ -721,6 +722,14 @@ def main(argv: list[str] | None = None) -> int:
             bench.budgets += sso_budgets
         except (MeasureError, OSError, subprocess.SubprocessError, RuntimeError) as e:
             bench.errors.append(f"IAM Identity Center: {e}")
+        print("bench: the vault (stsenv keys)", flush=True)
+        try:
+            keys_table, keys_budgets = bench_keys.measure(results, plan.runs, plan.slow_runs,
+                                                          plan.warmup)  # fmt: skip
+            bench.tables.append(keys_table)
+            bench.budgets += keys_budgets
+        except (MeasureError, OSError, subprocess.SubprocessError, RuntimeError) as e:
+            bench.errors.append(f"the vault: {e}")
     finally:
         sts.stop()
         shutil.rmtree(work, ignore_errors=True)
