@@ -63,6 +63,7 @@ def _read_vault_early(
     """A `use` that will read a key from the keychain reads it while botocore is imported."""
     from stsenv.aws import vault
 
+    vault.forget_read()
     alias = aliases.get(request.target)
     found = vault.source_of(request.target, request.profile,
                             getattr(alias, "source_profile", None), env)  # fmt: skip

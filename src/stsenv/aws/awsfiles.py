@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-import tempfile
 
 from stsenv.errors import UsageError
 
@@ -155,6 +154,8 @@ def remove_credential_process(path: str, profile: str) -> bool:
 def replace(path: str, text: str) -> None:
     """Write `text` over the file at `path` (through a symlink to its target) in one rename,
     keeping its permissions (0600 for a new file)."""
+    import tempfile  # only writers pay for it
+
     target = os.path.realpath(path)
     directory = os.path.dirname(target) or "."
     try:

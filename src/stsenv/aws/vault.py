@@ -239,8 +239,13 @@ def load(profile: str) -> StoredKey | None:
     return found
 
 
-def forget_read(profile: str) -> None:
-    _read.pop(profile, None)
+def forget_read(profile: str | None = None) -> None:
+    """Read again next time (one profile, or all: each cold path starts afresh, since a key
+    may have been rotated by another process meanwhile, e.g. under exec --server)."""
+    if profile is None:
+        _read.clear()
+    else:
+        _read.pop(profile, None)
 
 
 def _load(profile: str) -> StoredKey | None:
