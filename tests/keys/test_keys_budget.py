@@ -49,8 +49,9 @@ def test_cached_vault_credential_process_imports_no_keychain(
         assert added.returncode == 0, added.stderr
         args = ["credential-process", "--vault", "taro"]
         cold_code, cold_modules, cold_out = imported(args, machine.env)
-        # The probe sees the imports: the cold run read the keychain and called STS.
-        assert cold_code == 0 and {"keyring", "botocore"} <= set(cold_modules)
+        # The probe sees the imports: the cold run called STS (on Linux the keychain is read
+        # in a forked child while botocore is imported, so keyring is not in this process).
+        assert cold_code == 0 and "botocore" in cold_modules
         code, modules, out = imported(args, machine.env)
         assert (code, modules) == (0, [])
         assert json.loads(out)["AccessKeyId"] == json.loads(cold_out)["AccessKeyId"]

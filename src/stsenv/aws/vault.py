@@ -11,7 +11,9 @@ enumerate). The backend is keyring's choice: its keyringrc.cfg and PYTHON_KEYRIN
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
 import time
 
 from stsenv.errors import EnvironmentProblem, UsageError
@@ -210,26 +212,72 @@ _read: dict[str, StoredKey | None] = {}
 
 
 def read_while_importing(profile: str, module: str) -> None:
-    """Read the key of `profile` while another thread imports `module` (botocore, for the
-    cold path): the keychain's own wait (gpg, D-Bus) overlaps the import. A failure is
-    raised here, after the import, as load() would raise it."""
+    """Read the key of `profile` while `module` (botocore, for the cold path) is imported:
+    on Linux in a forked child (a second core: keyring and its backend cost ~80 ms of
+    imports, Secret Service's crypto included), which hands the stored line back through a
+    pipe (never argv, environment or a file); elsewhere (a fork may not touch macOS's
+    keychain) on a thread, where only the keychain's own wait overlaps. A failure is raised
+    after the import, as load() would raise it."""
     import importlib
     import threading
 
-    failed: list[BaseException] = []
-
-    def run() -> None:
+    # A fork copies one thread only: a process that has others (exec --server renewing)
+    # reads on its own thread.
+    if not sys.platform.startswith("linux") or threading.active_count() > 1:
+        thread = threading.Thread(target=importlib.import_module, args=(module,), daemon=True)
+        thread.start()
         try:
-            importlib.import_module(module)
-        except BaseException as e:  # raised again by the caller's own import
-            failed.append(e)
-
-    thread = threading.Thread(target=run, name="stsenv-import", daemon=True)
-    thread.start()
+            load(profile)
+        finally:
+            thread.join()  # an import that failed fails again, and says so, in the caller
+        return
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: read, answer, and leave without running any of our exits
+        os.close(read_end)
+        try:
+            answer = _answer(profile)
+            with os.fdopen(write_end, "w", encoding="utf-8") as out:
+                out.write(answer)
+        finally:
+            os._exit(0)
+    os.close(write_end)
     try:
-        load(profile)
+        importlib.import_module(module)
     finally:
-        thread.join()
+        with os.fdopen(read_end, encoding="utf-8") as pipe:
+            text = pipe.read(_MAX_ANSWER)
+        os.waitpid(pid, 0)
+    _read[profile] = _from_answer(profile, text)
+
+
+_MAX_ANSWER = 64 * 1024
+
+
+def _answer(profile: str) -> str:
+    try:
+        found = _load(profile)
+    except EnvironmentProblem as e:
+        return json.dumps({"error": e.message})
+    except BaseException as e:  # the parent reads it again itself
+        return json.dumps({"retry": type(e).__name__})
+    return json.dumps({"line": found.to_line() if found is not None else None})
+
+
+def _from_answer(profile: str, text: str) -> StoredKey | None:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or "retry" in data:
+        return _load(profile)  # the child could not say: read it here
+    if isinstance(data.get("error"), str):
+        raise EnvironmentProblem(data["error"])
+    line = data.get("line")
+    found = StoredKey.from_line(line) if isinstance(line, str) else None
+    if isinstance(line, str) and found is None:
+        raise EnvironmentProblem(_not_ours(profile))
+    return found
 
 
 def load(profile: str) -> StoredKey | None:
@@ -258,11 +306,15 @@ def _load(profile: str) -> StoredKey | None:
         return None
     found = StoredKey.from_line(text)
     if found is None:
-        raise EnvironmentProblem(
-            f"the keychain entry of {profile} ({SERVICE}/{_entry(profile)}) is not stsenv's: "
-            f"`stsenv keys remove {profile}` and add the key again"
-        )
+        raise EnvironmentProblem(_not_ours(profile))
     return found
+
+
+def _not_ours(profile: str) -> str:
+    return (
+        f"the keychain entry of {profile} ({SERVICE}/{_entry(profile)}) is not stsenv's: "
+        f"`stsenv keys remove {profile}` and add the key again"
+    )
 
 
 def require(profile: str) -> StoredKey:
