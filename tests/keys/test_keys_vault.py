@@ -280,3 +280,31 @@ def test_add_on_the_terminal_without_echo(keys_world: KeysWorld, tmp_path: Path)
         long_term = machine.stsenv("credential-process", "--vault", "--long-term", "taro")
         assert json.loads(long_term.stdout) == {"Version": 1, "AccessKeyId": key[0],
                                                 "SecretAccessKey": key[1]}  # fmt: skip
+
+
+def test_a_refusing_keychain_in_a_shell_is_one_line_and_changes_nothing(
+    keys_world: KeysWorld, tmp_path: Path, start_shell: object
+) -> None:
+    """`use` of a vault profile when the keychain refuses: one line naming the backend and
+    what to do; the shell's environment is as it was."""
+    import re
+
+    user, key = keys_world.user()
+    home = tmp_path / "kc"
+    home.mkdir()
+    for chain in keys_support.pass_store(home):
+        machine = Machine(tmp_path, keys_world, chain, user, key)
+        _moved(machine)
+        broken = {**machine.env, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+        shell = start_shell("bash", broken)  # type: ignore[operator]
+        before = shell.environ()
+        failed = shell.run("stsenv use s3FullforAssumeRole")
+        text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", failed.output)
+        lines = [line for line in text.splitlines() if line.startswith("stsenv: ")]
+        assert len(lines) == 1 and "keyring.backends.fail.Keyring" in lines[0], failed.output
+        assert "pass init" in lines[0] and "Traceback" not in failed.output
+        assert failed.status == "5"
+        after = shell.environ()
+        assert {k: v for k, v in after.items() if k != "_"} == {
+            k: v for k, v in before.items() if k != "_"
+        }
