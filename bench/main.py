@@ -20,6 +20,7 @@ from typing import TypeVar
 
 from bench import big_config as bench_big_config
 from bench import dirs, imports, prompt
+from bench import keys as bench_keys
 from bench import server as exec_server
 from bench import signin as bench_signin
 from bench import sso as bench_sso
@@ -740,6 +741,14 @@ def main(argv: list[str] | None = None) -> int:
             bench.budgets += config_budgets
         except (MeasureError, OSError, subprocess.SubprocessError) as e:
             bench.errors.append(f"a large AWS config: {e}")
+        print("bench: the vault (stsenv keys)", flush=True)
+        try:
+            keys_table, keys_budgets = bench_keys.measure(results, plan.runs, plan.slow_runs,
+                                                          plan.warmup)  # fmt: skip
+            bench.tables.append(keys_table)
+            bench.budgets += keys_budgets
+        except (MeasureError, OSError, subprocess.SubprocessError, RuntimeError) as e:
+            bench.errors.append(f"the vault: {e}")
     finally:
         sts.stop()
         shutil.rmtree(work, ignore_errors=True)

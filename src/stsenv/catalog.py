@@ -128,6 +128,9 @@ def _profile_entry(name: str, profile: Mapping[str, object]) -> RoleEntry | None
                          "its own temporary keys", None)  # fmt: skip
     if kind == kinds.KEYS:
         return RoleEntry(name, "keys profile", "sts:GetSessionToken", "its own keys", duration)
+    if kind == kinds.VAULT:
+        return RoleEntry(name, "vault profile", "sts:GetSessionToken", "its key in the keychain",
+                         duration)  # fmt: skip
     if kind == kinds.BOTOCORE:
         what = "web identity" if "role_arn" in profile else "credential_process"
         role = str(profile.get("role_arn") or "its credentials")

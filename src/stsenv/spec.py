@@ -282,8 +282,58 @@ VERBS: tuple[Verb, ...] = (
     Verb(
         "credential-process",
         "Print a role's credentials as AWS credential_process JSON (for ~/.aws/config).",
-        (TARGET, *ASSUME_OPTIONS),
+        (
+            TARGET,
+            *ASSUME_OPTIONS,
+            Param(
+                "vault",
+                "TARGET is a profile whose key is in the keychain (`stsenv keys add` writes "
+                "this line): print a session of that key, cached.",
+                flag="--vault",
+                boolean=True,
+            ),
+            Param(
+                "long_term",
+                "With --vault: print the long-term key itself (for tools that must call IAM "
+                "without MFA; read from the keychain every time).",
+                flag="--long-term",
+                boolean=True,
+            ),
+        ),
         baseline=True,
+    ),
+    Verb(
+        "keys",
+        "Keep IAM user keys in the OS keychain: stsenv keys add|list|rotate|remove [PROFILE].",
+        (
+            Param(
+                "action",
+                "add, list, rotate or remove.",
+                required=True,
+                metavar="ACTION",
+                choices=("add", "list", "rotate", "remove"),
+            ),
+            Param("profile", "The AWS profile of the key.", metavar="[PROFILE]"),
+            Param(
+                "from_credentials",
+                "add: move the profile's key out of the shared credentials (or config) file.",
+                flag="--from-credentials",
+                boolean=True,
+            ),
+            Param(
+                "stdin",
+                "add: read the key id and the secret as two lines on stdin.",
+                flag="--stdin",
+                boolean=True,
+            ),
+            Param(
+                "token_code",
+                "rotate: the current MFA code (asked on the terminal when omitted).",
+                flag="--token-code",
+                metavar="CODE",
+            ),
+            JSON,
+        ),
     ),
     Verb(
         "console",

@@ -38,6 +38,33 @@ def ask(prompt: str) -> str:
         return tty.readline().strip()
 
 
+def ask_secret(prompt: str) -> str:
+    """Read one line from the terminal without echo (a secret access key)."""
+    import termios
+
+    try:
+        tty, out = _tty()
+    except OSError:
+        raise EnvironmentProblem(
+            "the secret is read from a terminal and there is none: pass --stdin and give the "
+            "key id and the secret as two lines"
+        ) from None
+    with tty, out:
+        out.write(prompt)
+        out.flush()
+        fd = tty.fileno()
+        saved = termios.tcgetattr(fd)
+        quiet = list(saved)
+        quiet[3] &= ~termios.ECHO
+        termios.tcsetattr(fd, termios.TCSAFLUSH, quiet)
+        try:
+            line = tty.readline()
+        finally:
+            termios.tcsetattr(fd, termios.TCSAFLUSH, saved)
+            out.write("\n")
+        return line.strip()
+
+
 def refuse(prompt: str) -> str:
     """The prompt hook's auto-refresh (STSENV_NO_INPUT=1) must not stop at a question."""
     raise EnvironmentProblem(

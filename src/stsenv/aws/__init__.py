@@ -10,6 +10,7 @@ from stsenv.limits import parse_duration, validate_session_name
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from typing import Any
 
     from stsenv.model import RoleSession, UseRequest
     from stsenv.settings import Settings
@@ -45,10 +46,26 @@ def get_session(
         if cached is not None:
             return cached
 
-    from stsenv.aws import assume  # botocore is imported here, on the cold path only
     from stsenv.config import load_aliases
 
     aliases = load_aliases(settings.config_file)
+    _read_vault_early(request, aliases, env)
+    from stsenv.aws import assume  # botocore is imported here, on the cold path only
+
     session = assume.assume_role(request, env, settings, now, ask, aliases)
     cache.store_session(settings, key, session)
     return session
+
+
+def _read_vault_early(
+    request: UseRequest, aliases: Mapping[str, Any], env: Mapping[str, str]
+) -> None:
+    """A `use` that will read a key from the keychain reads it while botocore is imported."""
+    from stsenv.aws import vault
+
+    vault.forget_read()
+    alias = aliases.get(request.target)
+    found = vault.source_of(request.target, request.profile,
+                            getattr(alias, "source_profile", None), env)  # fmt: skip
+    if found is not None:
+        vault.read_while_importing(found, "stsenv.aws.assume")

@@ -12,7 +12,7 @@ from typing import Any
 
 from botocore import exceptions as bx
 
-from stsenv.aws import cache, direct, kinds, mfa, source, targets
+from stsenv.aws import cache, direct, kinds, mfa, source, targets, vault
 from stsenv.aws import profiles as aws_profiles
 from stsenv.aws.answers import assumed_role_arn, credentials_from
 from stsenv.aws.source import ChainCache, Context, Source, client
@@ -40,7 +40,10 @@ def assume_role(
     ctx = Context(request=request, config_files=aws_config_paths(env))
     with source.botocore_sees(env):
         try:
-            return _assume(ctx, env, settings, now, ask, aliases)
+            role = _assume(ctx, env, settings, now, ask, aliases)
+            if ctx.vault_profile is not None:  # `keys rotate` and `remove` forget it by this
+                role.sign_in = vault.tag(ctx.vault_profile)
+            return role
         except StsenvError:
             raise
         except BOTOCORE_ERRORS as e:
@@ -74,7 +77,7 @@ def _assume(
         return _sso(plan, env, settings, now)
     if plan.kind == kinds.TEMPORARY:
         return direct.temporary(plan, profiles, ctx, now)
-    if plan.kind == kinds.KEYS:
+    if plan.kind in (kinds.KEYS, kinds.VAULT):
         return direct.session_token(plan, profiles, ctx, ask, now)
     if plan.kind == kinds.BOTOCORE:
         return direct.from_provider(plan, profiles, ctx, ask, now)

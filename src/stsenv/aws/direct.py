@@ -14,6 +14,7 @@ from botocore.credentials import ReadOnlyCredentials
 
 from stsenv.aws import mfa, provider, source
 from stsenv.aws.answers import credentials_from
+from stsenv.aws.kinds import VAULT
 from stsenv.aws.source import Context, Source, client
 from stsenv.aws.targets import Plan
 from stsenv.errors import AwsUnreachable, UsageError
@@ -30,8 +31,12 @@ def session_token(
     ask: Callable[[str], str],
     now: int,
 ) -> RoleSession:
-    """KEYS: the profile's keys call GetSessionToken (with its mfa_serial, the MFA code)."""
-    found = ctx.source = source.find(plan.profile, None, None, profiles, ctx, ask)
+    """KEYS: the profile's keys call GetSessionToken (with its mfa_serial, the MFA code);
+    VAULT: the same with the key the keychain holds for the profile."""
+    if plan.kind == VAULT and plan.profile:
+        found = ctx.source = source.from_vault(plan.profile, profiles, ctx)
+    else:
+        found = ctx.source = source.find(plan.profile, None, None, profiles, ctx, ask)
     return _from_keys(plan, found, ctx, ask, now)
 
 

@@ -17,6 +17,9 @@ LOGIN = "login"  # a login_session profile: a console sign-in session (`aws logi
 # Keys with aws_session_token (or aws_security_token): credentials that are already temporary
 # (the IAM Identity Center portal's "copy credentials"), exported as they are.
 TEMPORARY = "temporary"
+# A profile whose credential_process is `stsenv credential-process --vault PROFILE`: its key is
+# in the OS keychain (aws/vault.py); stsenv reads it there itself, as KEYS, never runs the line.
+VAULT = "vault"
 
 
 def is_sign_in_only(profile: Mapping[str, Any]) -> bool:
@@ -28,10 +31,12 @@ def is_sign_in_only(profile: Mapping[str, Any]) -> bool:
 
 
 def profile_kind(profile: Mapping[str, Any]) -> str | None:
-    """ROLE, BOTOCORE, SSO, TEMPORARY, KEYS or LOGIN: how a profile gives credentials; None
-    when it has none of its own (a profile of settings only)."""
+    """ROLE, VAULT, BOTOCORE, SSO, TEMPORARY, KEYS or LOGIN: how a profile gives credentials;
+    None when it has none of its own (a profile of settings only)."""
     if "role_arn" in profile and "web_identity_token_file" not in profile:
         return ROLE
+    if is_vault_line(profile.get("credential_process")):
+        return VAULT
     if "role_arn" in profile or profile.get("credential_process"):
         return BOTOCORE
     if profile.get("sso_session") or profile.get("sso_start_url"):
@@ -43,3 +48,12 @@ def profile_kind(profile: Mapping[str, Any]) -> str | None:
     if profile.get("login_session"):
         return LOGIN  # after keys, as botocore's chain: keys in the profile come first
     return None
+
+
+def is_vault_line(line: object) -> bool:
+    """Whether a credential_process line runs stsenv's vault (`... credential-process --vault
+    PROFILE`, as `stsenv keys add` writes it)."""
+    if not isinstance(line, str):
+        return False
+    words = line.split()
+    return "credential-process" in words and "--vault" in words

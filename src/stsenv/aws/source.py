@@ -21,7 +21,7 @@ from botocore.credentials import (
     ReadOnlyCredentials,
 )
 
-from stsenv.aws import cache, provider
+from stsenv.aws import cache, kinds, provider, vault
 from stsenv.errors import EnvironmentProblem, UsageError
 from stsenv.limits import DEFAULT_DURATION
 from stsenv.model import UseRequest
@@ -61,6 +61,7 @@ class Context:
     max_duration: int | None = None
     known_names: list[str] = field(default_factory=list)
     source_profile: str | None = None  # the AWS profile whose credentials call STS
+    vault_profile: str | None = None  # the source is this profile's key in the keychain
     profiles: dict[str, Any] = field(default_factory=dict)
 
 
@@ -144,6 +145,10 @@ def find(
         )
         return Source(botocore.session.Session(), keys, ctx.source_label, own.get("region"))
 
+    vault_source = _vault_profile(profile, profiles, credential_source)
+    if vault_source is not None:
+        return from_vault(vault_source, profiles, ctx)
+
     creds: ReadOnlyCredentials | None = None
     if credential_source:
         ctx.source_label = f"credential_source {credential_source!r}"
@@ -183,6 +188,34 @@ def find(
         raise no_credentials(ctx)
     region = session.get_config_variable("region")
     return Source(session, creds, ctx.source_label, region if isinstance(region, str) else None)
+
+
+def _vault_profile(
+    profile: str | None, profiles: Mapping[str, Any], credential_source: str | None
+) -> str | None:
+    """The profile whose key the vault holds, if that is the source: named, or chosen by
+    AWS_PROFILE when no keys in the environment come first (botocore's order)."""
+    if credential_source:
+        return None
+    name = profile
+    if name is None and not os.environ.get("AWS_ACCESS_KEY_ID"):
+        name = os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
+    found = profiles.get(name) if name else None
+    if isinstance(found, dict) and kinds.profile_kind(found) == kinds.VAULT:
+        return name
+    return None
+
+
+def from_vault(profile: str, profiles: Mapping[str, Any], ctx: Context) -> Source:
+    """The key of a vault profile, read from the keychain in this process (its
+    credential_process line is for other tools; stsenv never runs it)."""
+    ctx.source_label = f"AWS profile {profile!r} (its key in the keychain)"
+    ctx.source_profile = ctx.vault_profile = profile
+    stored = vault.require(profile)
+    creds = ReadOnlyCredentials(stored.access_key_id, stored.secret_access_key, None)
+    region = profiles.get(profile, {}).get("region")
+    return Source(botocore.session.Session(), creds, ctx.source_label,
+                  region if isinstance(region, str) else None)  # fmt: skip
 
 
 def no_credentials(ctx: Context) -> UsageError:

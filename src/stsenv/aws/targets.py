@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from stsenv.aws.kinds import BOTOCORE, KEYS, LOGIN, ROLE, SSO, TEMPORARY, profile_kind
+from stsenv.aws.kinds import BOTOCORE, KEYS, LOGIN, ROLE, SSO, TEMPORARY, VAULT, profile_kind
 from stsenv.config import RoleAlias
 from stsenv.errors import UsageError
 from stsenv.limits import ROLE_ARN, ROLE_NAME, role_name_of
@@ -120,8 +120,8 @@ def _plan_from_profile(request: UseRequest, name: str, profile: Mapping[str, Any
     if kind == TEMPORARY:
         return Plan(display_name=name, role_name=name, role_arn=None, kind=TEMPORARY,
                     profile=name, region=region)  # fmt: skip
-    if kind == KEYS:
-        return Plan(display_name=name, role_name=name, role_arn=None, kind=KEYS, profile=name,
+    if kind in (KEYS, VAULT):
+        return Plan(display_name=name, role_name=name, role_arn=None, kind=kind, profile=name,
                     region=region, duration=_duration(profile),
                     mfa_serial=profile.get("mfa_serial"))  # fmt: skip
     raise UsageError(

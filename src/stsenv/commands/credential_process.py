@@ -20,8 +20,16 @@ if TYPE_CHECKING:
     from stsenv.settings import Settings
 
 
-def credential_process(settings: Settings, target: str, **options: Any) -> int:
+def credential_process(
+    settings: Settings, target: str, vault: bool = False, long_term: bool = False,
+    **options: Any,
+) -> int:
     from stsenv import aws
+
+    if long_term:
+        if not vault:
+            raise UsageError("--long-term is for a vault profile's line: add --vault")
+        return _long_term(target)
 
     if os.environ.get(IN_CREDENTIAL_PROCESS_VAR):
         raise UsageError(
@@ -33,4 +41,17 @@ def credential_process(settings: Settings, target: str, **options: Any) -> int:
     role = aws.get_session(UseRequest(target, **options), env, settings, int(time.time()),
                            terminal.ask)  # fmt: skip
     print(exports.credential_process(role.credentials))
+    return 0
+
+
+def _long_term(profile: str) -> int:
+    """The key itself, for a profile that opted in (`--long-term` in its line): tools that
+    must call IAM without MFA. Read from the keychain each time; never cached."""
+    import json
+
+    from stsenv.aws import vault
+
+    key = vault.require(vault.check_profile(profile))
+    print(json.dumps({"Version": 1, "AccessKeyId": key.access_key_id,
+                      "SecretAccessKey": key.secret_access_key}))  # fmt: skip
     return 0

@@ -79,6 +79,7 @@ def checks_for(settings: Settings, environ: dict[str, str]) -> Iterator[Check]:
     yield from _config(settings, environ)
     yield from _sign_ins(environ)
     yield from _login_sessions(environ)
+    yield from _keys(environ)
     yield _cache(settings)
     yield _clock(settings)
     yield from _conflicts(environ)
@@ -273,6 +274,76 @@ def _login_sessions(environ: dict[str, str]) -> Iterator[Check]:
 
 def _utc(epoch: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(epoch))
+
+
+# --- long-term keys: plain text, and the vault (`stsenv keys`) -------------------------------
+
+KEY_MAX_AGE_DAYS = 90
+
+
+def _keys(environ: dict[str, str]) -> Iterator[Check]:
+    """Long-term keys left in plain text in the AWS files; for vault profiles: the keychain
+    works (read without printing a secret), each key is there, not older than 90 days, and
+    its credential_process line is in place. The keychain is only touched when the config
+    has a vault profile (a desktop keychain may ask to be unlocked)."""
+    from stsenv.activation import source_env
+    from stsenv.aws import awsfiles, kinds
+    from stsenv.aws.profiles import all_profiles
+    from stsenv.aws.source import botocore_sees
+    from stsenv.settings import aws_config_paths
+
+    env = source_env(environ)
+    try:
+        with botocore_sees(env):
+            profiles = all_profiles()
+    except StsenvError as e:
+        yield Check("keys", FAIL, e.message, "fix the AWS config file")
+        return
+    config_path, credentials_path = aws_config_paths(env)
+    vault_profiles = []
+    for name, profile in sorted(profiles.items()):
+        if not isinstance(profile, dict):
+            continue
+        if kinds.is_vault_line(profile.get("credential_process")):
+            vault_profiles.append(name)
+        key_id = str(profile.get("aws_access_key_id") or "")
+        if not key_id.startswith("AKIA") or profile.get("aws_session_token"):
+            continue
+        where = [path for path, config in ((credentials_path, False), (config_path, True))
+                 if awsfiles.has_key_lines(path, name, config)]  # fmt: skip
+        yield Check(
+            f"key {name}",
+            WARN,
+            f"a long-term key is in plain text in {' and '.join(where) or 'the AWS files'}",
+            f"move it to the keychain: `stsenv keys add {name} --from-credentials`",
+        )
+    from stsenv.aws import vault
+
+    try:
+        backend = vault.probe()
+        stored = {name: vault.load(name) for name in sorted({*vault_profiles, *vault.listed()})}
+    except StsenvError as e:
+        if vault_profiles:  # else no keychain is in use: nothing to report
+            yield Check("keychain", FAIL, e.message)
+        return
+    if not stored:
+        return
+    yield Check("keychain", OK, f"{backend} works ({sum(1 for k in stored.values() if k)} keys)")
+    now = int(time.time())
+    for name, key in stored.items():
+        check = f"vault {name}"
+        if key is None:
+            yield Check(check, FAIL, "its credential_process runs the vault, which has no key",
+                        f"`stsenv keys add {name}`")  # fmt: skip
+            continue
+        age = (now - key.born) // 86400
+        if name not in vault_profiles:
+            yield Check(check, FAIL, f"no credential_process line in {config_path}",
+                        f"`stsenv keys add {name}` again, or `keys remove {name}`")  # fmt: skip
+        elif age > KEY_MAX_AGE_DAYS:
+            yield Check(check, WARN, f"its key is {age} days old", f"`stsenv keys rotate {name}`")
+        else:
+            yield Check(check, OK, f"key {vault.masked(key.access_key_id)}, {age} days old")
 
 
 # --- the cache and the clock -------------------------------------------------------------------
