@@ -25,6 +25,11 @@ def _lines(path: str) -> list[str] | None:
             return f.read().splitlines(keepends=True)
     except FileNotFoundError:
         return None
+    except UnicodeDecodeError:
+        raise UsageError(
+            f"{path} is not UTF-8 text (encoding), so stsenv cannot edit it or look into it: "
+            "save it as UTF-8"
+        ) from None
 
 
 def _section_name(line: str) -> str | None:
@@ -106,8 +111,12 @@ def credential_process_of(path: str, profile: str) -> str | None:
 
 def value_of(path: str, profile: str, option: str) -> str | None:
     """One setting of a profile of the AWS config, read as lines (a quick look before
-    botocore is imported; botocore's reading decides everything else)."""
-    lines = _lines(path) or []
+    botocore is imported; botocore's reading decides everything else, and names what is
+    wrong with a file that is not UTF-8)."""
+    try:
+        lines = _lines(path) or []
+    except UsageError:
+        return None
     for start, end in _spans(lines, profile, True):
         for line in lines[start:end]:
             found = _OPTION.match(line)
