@@ -14,6 +14,7 @@ import os
 import stat
 import sys
 
+from stsenv.inert import inert
 from stsenv.model import Credentials, RoleSession
 from stsenv.settings import aws_config_paths
 
@@ -60,7 +61,7 @@ def warn(message: str) -> None:
     """One `stsenv: warning:` line on stderr, at most once per message per run."""
     if message not in _warned:
         _warned.add(message)
-        print(f"stsenv: warning: {message}", file=sys.stderr)
+        print(f"stsenv: warning: {inert(message)}", file=sys.stderr)
 
 
 def _file_identity(path: str) -> list[object]:

@@ -15,6 +15,7 @@ import time
 
 from stsenv import __version__
 from stsenv.errors import StsenvError
+from stsenv.inert import inert
 from stsenv.settings import HOOK_VERSION_VAR, PROMPT_HOOKS_VAR, VARS_VAR
 from stsenv.shells import detect
 
@@ -70,7 +71,7 @@ def run(settings: Settings, environ: Mapping[str, str], as_json: bool) -> int:
         )
     else:
         for check in checks:
-            print(check.line())
+            print(inert(check.line()))
     return 1 if failed else 0
 
 

@@ -6,6 +6,7 @@ import os
 import time
 
 from stsenv import activation
+from stsenv.inert import inert
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,5 +31,5 @@ def status(settings: Settings, json: bool) -> int:
         ("access key", info.access_key),
     ]
     for label, value in rows:
-        print(f"{label:<11} {value}")
+        print(f"{label:<11} {inert(str(value))}")  # inherited from the environment: data
     return 0

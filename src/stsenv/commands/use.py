@@ -8,6 +8,7 @@ import time
 
 from stsenv import activation, terminal
 from stsenv.errors import EnvironmentProblem, NotActive, SignInNeeded
+from stsenv.inert import inert
 from stsenv.model import UseRequest
 
 TYPE_CHECKING = False
@@ -56,7 +57,7 @@ def use(settings: Settings, **options: Any) -> int:
     if not (quiet or settings.quiet):
         left = role.credentials.expiration - now
         until = time.strftime("%H:%M UTC", time.gmtime(role.credentials.expiration))
-        print(f"stsenv: {role.display_name} is active for {left // 60}m, until {until}",
+        print(f"stsenv: {inert(role.display_name)} is active for {left // 60}m, until {until}",
               file=sys.stderr)  # fmt: skip
     return 0
 
