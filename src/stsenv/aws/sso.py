@@ -37,6 +37,7 @@ from stsenv.aws.sso_listing import (
     load_cached_assignments,
     store_assignments,
     token_dir,
+    token_dir_problem,
 )
 from stsenv.errors import (
     AwsDenied,
@@ -155,6 +156,7 @@ def _access_token(session: Any, sign_in: SignIn) -> str:
     """The sign-in's access token, refreshed if it must be and can be; else one line saying
     to sign in."""
     again = f"run `{sign_in.login_hint}`"
+    _trusted_token_dir()
     try:
         if sign_in.session_name is not None:
             token = _SignInTokenProvider(session, sign_in).load_token().get_frozen_token()
@@ -176,6 +178,16 @@ def _access_token(session: Any, sign_in: SignIn) -> str:
                            f"usable: {again}", sign_in) from None  # fmt: skip
     except bx.BotoCoreError as e:  # the refresh could not reach SSO-OIDC
         raise _unreachable(e, sign_in) from None
+
+
+def _trusted_token_dir() -> None:
+    """No token is read from, nor written to, a token folder another user could have made or
+    swapped (as the credential cache's rule)."""
+    problem = token_dir_problem()
+    if problem is not None:
+        raise EnvironmentProblem(f"the IAM Identity Center token folder {token_dir()} "
+                                 f"{problem}: no token there is trusted (make it a folder "
+                                 "of yours that only you may write)")  # fmt: skip
 
 
 def _unreachable(error: Exception, sign_in: SignIn) -> AwsUnreachable:
@@ -239,6 +251,7 @@ def login(
     and botocore read it (sign_in.token_path). `notify` shows the user the address and code
     (the caller prints it on stderr); the browser is opened on it unless not `open_browser`.
     Ctrl-C while waiting leaves no token file behind (it is written once, atomically)."""
+    _trusted_token_dir()
     session = _session(sign_in)
     oidc = _client(session, "sso-oidc", sign_in, attempts=3)
     with _oidc_failures(sign_in):
