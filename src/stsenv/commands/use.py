@@ -53,12 +53,14 @@ def use(settings: Settings, **options: Any) -> int:
         sign_in_now(needed.sign_in)
         now = int(time.time())
         change, role = activation.use(request, os.environ, settings, now, ask)
-    sys.stdout.write(shell.render(change))
+    said = ""
     if not (quiet or settings.quiet):
+        # Printed by the shell once it has made the change: a shell that refuses a name
+        # (readonly AWS_REGION) shows only its refusal.
         left = role.credentials.expiration - now
         until = time.strftime("%H:%M UTC", time.gmtime(role.credentials.expiration))
-        print(f"stsenv: {inert(role.display_name)} is active for {left // 60}m, until {until}",
-              file=sys.stderr)  # fmt: skip
+        said = f"stsenv: {inert(role.display_name)} is active for {left // 60}m, until {until}"
+    sys.stdout.write(shell.render(change, said))
     return 0
 
 
