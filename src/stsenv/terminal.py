@@ -34,7 +34,7 @@ def ask(prompt: str) -> str:
             "an MFA code is needed and there is no terminal to ask on: pass --token-code"
         ) from None
     with tty, out:
-        out.write(prompt)
+        out.write(inert(prompt))  # it names an MFA device of the AWS config
         out.flush()
         return tty.readline().strip()
 
