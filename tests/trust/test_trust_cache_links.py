@@ -120,6 +120,8 @@ def test_a_token_folder_that_others_control_is_not_trusted(
     login = stsenv(env, "login", "--sso-session", "corp", "--no-browser")
     one_error_line(login, 5, "stsenv: the IAM Identity Center token folder ")
     assert center.calls["RegisterClient"] == 0
+    doctor = stsenv(env, "doctor")  # says so too, as a failed check
+    assert doctor.returncode == 1 and f"{folder} {problem}" in doctor.stdout, doctor.stdout
 
 
 def test_the_aws_clis_usual_token_folder_is_trusted(
