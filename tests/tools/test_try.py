@@ -40,7 +40,7 @@ def test_scripts_try_without_libfaketime_skips_the_clock_steps_and_exits_0() -> 
     hide = " && ".join(f"mount -t tmpfs none {folder}" for folder in folders) or "true"
     if os.geteuid() != 0 or shutil.which("unshare") is None:
         pytest.skip("hiding libfaketime needs root (a mount namespace)")
-    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"],
+    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", hide],
                            capture_output=True, timeout=30)  # fmt: skip
     if probe.returncode != 0:
         pytest.skip("no mount namespace here")
