@@ -31,6 +31,18 @@ __stsenv_hook_version=0.1.0 # the program's version; `stsenv doctor` compares th
 
 # Only verbs that change the environment are evaluated, and only on success.
 stsenv() {
+    # Under `set -x` / `set -v` the secrets would be traced (the role's keys, the saved
+    # baseline): the wrapper runs itself with tracing off, then sets it back as it was.
+    case $- in
+    *[xv]*)
+        \builtin local __stsenv_rc=0 __stsenv_o=$-
+        \builtin set +xv
+        stsenv "$@" || __stsenv_rc=$?
+        case $__stsenv_o in *x*) \builtin set -x ;; esac
+        case $__stsenv_o in *v*) \builtin set -v ;; esac
+        \builtin return "$__stsenv_rc"
+        ;;
+    esac
     \builtin local __stsenv_out __stsenv_rc=0 __stsenv_args __stsenv_own
     case ${1-} in
     use | clear | refresh | __enter)
@@ -174,6 +186,17 @@ __stsenv_save() {
 # Put the baseline back (old bytes, exported or not, with its attributes; or unset) and
 # forget it; silent.
 __stsenv_restore() {
+    # Untraced, as the wrapper (the expiry path calls this from the prompt hook).
+    case $- in
+    *[xv]*)
+        \builtin local __stsenv_o=$-
+        \builtin set +xv
+        __stsenv_restore
+        case $__stsenv_o in *x*) \builtin set -x ;; esac
+        case $__stsenv_o in *v*) \builtin set -v ;; esac
+        \builtin return 0
+        ;;
+    esac
     \builtin local __stsenv_n __stsenv_v __stsenv_a __stsenv_f IFS=' '
     if [[ -n ${__stsenv_saved+x} ]]; then
         for __stsenv_n in $__stsenv_saved; do

@@ -21,6 +21,9 @@ set -g -u __stsenv_hook_version 0.1.0 # the program's version; `stsenv doctor` c
 
 # Only verbs that change the environment are evaluated, and only on success.
 function stsenv --description 'Assume AWS IAM roles in this shell'
+    # Under fish_trace the secrets would be traced (the role's keys, the saved baseline):
+    # off in here and in what this calls, back as it was on return.
+    set -l fish_trace
     switch "$argv[1]"
         case use clear refresh __enter
             # Collected as one string (newlines kept); Ctrl-C stops the program, and the
@@ -126,6 +129,7 @@ set -g -u __stsenv_managed AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_T
 # was exported, in global variables that are never exported (the baseline may hold
 # long-term keys): `-u` each time, since `set -g` keeps the flag a variable already has.
 function __stsenv_save
+    set -l fish_trace # the baseline's secrets: never traced
     for name in $argv
         contains -- $name $__stsenv_managed; or continue
         contains -- $name $__stsenv_saved; and continue
@@ -145,6 +149,7 @@ end
 
 # Put the baseline back (old value, exported or not; or erased) and forget it; silent.
 function __stsenv_restore
+    set -l fish_trace # the baseline's secrets: never traced (the expiry path too)
     if set -q -g __stsenv_saved
         for name in $__stsenv_saved
             set -l old __stsenv_old_$name

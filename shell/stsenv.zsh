@@ -26,6 +26,9 @@ esac
 # No `emulate -L zsh` here: the eval'd code draws the prompt, which must see the user's
 # prompt options (PROMPT_SUBST...), and options are inherited by called functions.
 stsenv() {
+    # Under `set -x` / `set -v` the secrets would be traced (the role's keys, the saved
+    # baseline): off in here, and back as they were on return (local_options).
+    \builtin setopt local_options no_xtrace no_verbose
     \builtin local __stsenv_out __stsenv_rc=0 __stsenv_args __stsenv_own
     case ${1-} in
     (use | clear | refresh | __enter)
@@ -123,6 +126,7 @@ __stsenv_managed+=' STSENV_TARGET STSENV_PROJECT_FILE'
 # long-term keys).
 __stsenv_save() {
     \builtin emulate -L zsh
+    \builtin setopt no_xtrace no_verbose # the baseline's secrets: never traced
     \builtin local __stsenv_n
     for __stsenv_n in "$@"; do
         # Names reach ${(P)n}, which evaluates subscripts: managed identifiers only.
@@ -154,6 +158,7 @@ __stsenv_save() {
 # Put the baseline back (old bytes, exported or not; or unset) and forget it; silent.
 __stsenv_restore() {
     \builtin emulate -L zsh
+    \builtin setopt no_xtrace no_verbose # the baseline's secrets: never traced (expiry too)
     \builtin local __stsenv_n __stsenv_v __stsenv_a
     if ((${+__stsenv_saved})); then
         for __stsenv_n in ${(s: :)__stsenv_saved}; do

@@ -10,6 +10,7 @@ import os
 import time
 
 from stsenv.errors import NotActive, StsenvError, UsageError
+from stsenv.inert import inert
 from stsenv.limits import DEFAULT_DURATION, parse_duration
 from stsenv.model import UseRequest
 from stsenv.settings import EXPIRY_VAR, ROLE_VAR, aws_config_paths
@@ -167,16 +168,12 @@ def table(entries: list[RoleEntry]) -> list[str]:
 def columns(rows: list[tuple[str, ...]]) -> list[str]:
     """Rows as aligned text; the last column is not padded. Names come from config files:
     anything a terminal would act on (ESC, BEL...) is shown escaped, never sent."""
-    rows = [tuple(_inert(cell) for cell in row) for row in rows]
+    rows = [tuple(inert(cell) for cell in row) for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     return [
         "  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[-1]])
         for row in rows
     ]
-
-
-def _inert(text: str) -> str:
-    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 
 # --- ACCOUNT/ROLE of IAM Identity Center sign-ins (their cached listings; no botocore) --------

@@ -13,6 +13,7 @@ import sys
 
 from stsenv import spec
 from stsenv.errors import StsenvError, UsageError
+from stsenv.inert import inert
 from stsenv.settings import Settings
 
 # Runtime imports of typing/collections.abc cost milliseconds the fast verbs do not have.
@@ -49,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     except StsenvError as error:
         if settings.debug:
             raise
-        print(f"stsenv: {error.message}", file=sys.stderr)
+        # Messages quote servers, portals and config files: nothing reaches the terminal raw.
+        print(f"stsenv: {inert(error.message)}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("stsenv: interrupted; nothing was changed", file=sys.stderr)
@@ -68,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
 def _one_line(error: BaseException) -> str:
     # str() of an exception may be long or hold several lines; never a secret of ours (the
     # model's reprs hide them).
-    text = " ".join(str(error).split())
+    text = inert(" ".join(str(error).split()))
     return text[:160] + ("..." if len(text) > 160 else "")
 
 

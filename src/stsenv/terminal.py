@@ -4,6 +4,7 @@ evals it, so questions and the picker go to /dev/tty. Without a terminal, one cl
 from __future__ import annotations
 
 from stsenv.errors import EnvironmentProblem, NotActive
+from stsenv.inert import inert
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ def ask(prompt: str) -> str:
             "an MFA code is needed and there is no terminal to ask on: pass --token-code"
         ) from None
     with tty, out:
-        out.write(prompt)
+        out.write(inert(prompt))  # it names an MFA device of the AWS config
         out.flush()
         return tty.readline().strip()
 
@@ -95,8 +96,7 @@ def _choose(
     while True:
         for number, (name, description) in enumerate(shown, start=1):
             # Names come from config files: escape what a terminal would act on.
-            line = f"{name}  ({description})"
-            line = line if line.isprintable() else line.encode("unicode_escape").decode("ascii")
+            line = inert(f"{name}  ({description})")
             out.write(f"  {number:>2}) {line}\n")
         out.write(f"{what} (number, or text to filter; empty to cancel)> ")
         out.flush()

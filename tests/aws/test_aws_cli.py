@@ -74,13 +74,17 @@ def test_unreachable_endpoint_exit_status(aws_env: dict[str, str]) -> None:
 
 def test_quiet_use_prints_only_the_code(aws_env: dict[str, str]) -> None:
     loud = run(aws_env, "s3Full")
-    assert loud.returncode == 0 and loud.stderr.startswith("stsenv: s3Full is active for ")
+    # The line is the shell's to print, once it has made the change (issue 16 item 10).
+    assert loud.returncode == 0 and loud.stderr == ""
+    assert "__stsenv_activate && \\builtin printf '%s\\n' 'stsenv: s3Full is active for " in (
+        loud.stdout
+    )
     for env, args in (
         (aws_env, ["s3Full", "--quiet"]),
         ({**aws_env, "STSENV_QUIET": "1"}, ["s3Full"]),
     ):
         quiet = run(env, *args)
         assert quiet.returncode == 0 and quiet.stderr == ""
-        assert "export AWS_SESSION_TOKEN=" in quiet.stdout
+        assert "export AWS_SESSION_TOKEN=" in quiet.stdout and "is active" not in quiet.stdout
     failing = run({**aws_env, "STSENV_QUIET": "1"}, "s3Full", "--duration", "5x", "--quiet")
     assert failing.returncode == 2 and failing.stderr.startswith("stsenv: duration")

@@ -501,3 +501,51 @@ def test_login_polls_while_another_thread_lists(
     for t in threads:
         t.join(30)
     assert results == [4, 4, 4]
+
+
+# --- the portal's numbers and URL are data (issue 16 item 6) -------------------------------
+
+
+@pytest.mark.parametrize(("given", "waits"), [(-3, 1), (0, 1), (1e9, 60), (2.5, 2)])
+def test_the_polling_interval_is_clamped(
+    center: IdentityCenter, corp: SignIn, given: float, waits: int
+) -> None:
+    center.overrides["StartDeviceAuthorization"] = {"interval": given}
+    center.pending_first = 2
+    center.auto_approve = True
+    recorder = Recorder()
+    login(corp, recorder)
+    assert recorder.sleeps == [waits, waits]
+    assert json.loads(Path(corp.token_path).read_text())["accessToken"]
+
+
+@pytest.mark.parametrize(
+    ("operation", "field", "value"),
+    [("CreateToken", "expiresIn", 1e20), ("CreateToken", "expiresIn", -100),
+     ("CreateToken", "expiresIn", 0),
+     ("StartDeviceAuthorization", "expiresIn", 1e20),
+     ("StartDeviceAuthorization", "expiresIn", -100),
+     ("RegisterClient", "clientSecretExpiresAt", 1e20),
+     ("RegisterClient", "clientSecretExpiresAt", -100),
+     ("StartDeviceAuthorization", "verificationUriComplete", "file:///etc/passwd"),
+     ("StartDeviceAuthorization", "verificationUriComplete", "javascript:alert(1)"),
+     ("StartDeviceAuthorization", "verificationUriComplete", "http://portal.example/device"),
+     ("StartDeviceAuthorization", "verificationUriComplete", "https://"),
+     ("StartDeviceAuthorization", "userCode", "A" * 500)],
+)  # fmt: skip
+def test_a_bad_number_or_url_of_the_portal_is_one_line(
+    center: IdentityCenter, corp: SignIn, operation: str, field: str, value: object
+) -> None:
+    center.overrides[operation] = {field: value}
+    center.auto_approve = True
+    recorder = Recorder()
+    with pytest.raises(StsenvError) as caught:
+        login(corp, recorder)
+    message = one_line(caught.value)
+    assert isinstance(caught.value, AwsUnreachable), message
+    assert message.startswith(f"IAM Identity Center of {START_URL} (us-east-1) answered ")
+    assert message.endswith("; not signed in")
+    assert not Path(corp.token_path).exists()
+    if operation != "CreateToken":  # nothing was shown to be opened
+        assert recorder.notices == []
+    assert "etc/passwd" not in " ".join(recorder.notices)

@@ -14,6 +14,7 @@ import os
 import stat
 import sys
 
+from stsenv.inert import inert
 from stsenv.model import Credentials, RoleSession
 from stsenv.settings import aws_config_paths
 
@@ -30,6 +31,7 @@ FORMAT = 1
 MIN_LIFE_LEFT = 5 * 60  # reuse only while at least this much life is left ...
 MIN_LIFE_FRACTION = 0.1  # ... and at least this fraction of the duration
 _MAX_FILE_BYTES = 64 * 1024
+_NOFOLLOW = os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 
 # Environment variables that pick the source credentials or where they are sent. Secrets
 # (AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) never enter the fingerprint: the key id names them.
@@ -60,7 +62,7 @@ def warn(message: str) -> None:
     """One `stsenv: warning:` line on stderr, at most once per message per run."""
     if message not in _warned:
         _warned.add(message)
-        print(f"stsenv: warning: {message}", file=sys.stderr)
+        print(f"stsenv: warning: {inert(message)}", file=sys.stderr)
 
 
 def _file_identity(path: str) -> list[object]:
@@ -144,23 +146,47 @@ def _is_ours(name: str) -> bool:
 
 def _dir_problem(path: str) -> str | None:
     """Why the cache dir `path` cannot be trusted, else None: it is made (0700, with the
-    marker) when missing, an empty or older stsenv cache is adopted, and ours is tightened."""
+    marker) when missing, an empty or older stsenv cache is adopted, and ours is tightened.
+    It is never followed through a symlink (someone else's link in a shared folder would get
+    our sessions): it is opened with O_NOFOLLOW | O_DIRECTORY, and checked, marked and
+    chmod-ed through that fd only."""
     try:
-        os.makedirs(path, mode=0o700, exist_ok=True)
-        st = os.stat(path)
+        parent = os.path.dirname(path)
+        if parent:
+            os.makedirs(parent, exist_ok=True)
+        try:  # noqa: SIM105 - contextlib costs an import on the cached path
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            pass
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW)
     except OSError as e:
+        if e.errno in (errno.ELOOP, errno.ENOTDIR, errno.EEXIST):
+            try:
+                if stat.S_ISLNK(os.lstat(path).st_mode):
+                    return ("is a symbolic link, which stsenv does not follow (point "
+                            "STSENV_CACHE_DIR at a folder of your own)")
+            except OSError:
+                pass
         return f"is unusable ({e.strerror})"
+    try:
+        return _fd_problem(fd, path)
+    finally:
+        os.close(fd)
+
+
+def _fd_problem(fd: int, path: str) -> str | None:
+    st = os.fstat(fd)
     if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
         return "is not a directory owned by you"
     try:
-        marked = stat.S_ISREG(os.lstat(os.path.join(path, MARKER)).st_mode)
+        marked = stat.S_ISREG(os.stat(MARKER, dir_fd=fd, follow_symlinks=False).st_mode)
     except FileNotFoundError:
         marked = False
     except OSError as e:
         return f"is unusable ({e.strerror})"
     if not marked:
         # Never chmod or fill a folder of someone's files (STSENV_CACHE_DIR=~/public_html).
-        problem = _adopt(path)
+        problem = _adopt(fd)
         if problem is not None:
             return problem
     if stat.S_IMODE(st.st_mode) != 0o700:
@@ -169,26 +195,26 @@ def _dir_problem(path: str) -> str | None:
         if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
             warn(f"credential cache {path} was writable by others; set it back to 0700")
         try:
-            os.chmod(path, 0o700)
+            os.fchmod(fd, 0o700)
         except OSError as e:
             return f"cannot be made private ({e.strerror})"
     return None
 
 
-def _adopt(path: str) -> str | None:
+def _adopt(directory: int) -> str | None:
     """Mark an empty directory, or one holding only what stsenv writes, as our cache."""
     try:
-        names = os.listdir(path)
+        names = os.listdir(directory)
     except OSError as e:
         return f"is unusable ({e.strerror})"
     if not all(_is_ours(name) for name in names):
         return f"holds files that are not stsenv's (it has no {MARKER})"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
     try:
-        fd = os.open(os.path.join(path, MARKER), flags, 0o600)
+        fd = os.open(MARKER, flags, 0o600, dir_fd=directory)
     except FileExistsError:  # a concurrent `use` marked it, or something else is there
         try:
-            if stat.S_ISREG(os.lstat(os.path.join(path, MARKER)).st_mode):
+            if stat.S_ISREG(os.stat(MARKER, dir_fd=directory, follow_symlinks=False).st_mode):
                 return None
         except OSError:
             pass
@@ -446,9 +472,6 @@ def forget_role_arn(settings: Settings, key: str) -> None:
 # --- the clock stamps (<cache>/stamps/<expiry>, whose mtime is the expiry) -------------------
 
 STAMP_KEEP_SECONDS = 24 * 3600  # stamps of roles expired longer ago than this are removed
-_NOFOLLOW = os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
-
-
 class UnsafeStamp(Exception):
     """No stamp can be made safely; the message says why (one clause, no secrets).
     `warned`: the cache dir's own warning already said so."""

@@ -21,6 +21,7 @@ from stsenv.aws import cache
 from stsenv.aws.answers import credentials_from
 from stsenv.aws.source import Source, client
 from stsenv.errors import AwsDenied, UsageError
+from stsenv.inert import inert
 from stsenv.limits import CHAINED_MAX_DURATION
 from stsenv.settings import Settings
 
@@ -84,7 +85,7 @@ def cap_duration(display_name: str, duration: int, why: str | None) -> int:
     if why is None or duration <= CHAINED_MAX_DURATION:
         return duration
     print(
-        f"stsenv: {display_name} is capped at 1h, not {duration // 60}m: {why}, and AWS "
+        f"stsenv: {inert(display_name)} is capped at 1h, not {duration // 60}m: {why}, and AWS "
         "allows role chaining 1h at most",
         file=sys.stderr,
     )

@@ -74,6 +74,7 @@ import time
 
 from stsenv.envchange import CLEARED_VARS, CREDENTIAL_VARS, REGION_VARS, STATE_VARS, rfc3339
 from stsenv.errors import CommandFailed, EnvironmentProblem, StsenvError, UsageError
+from stsenv.inert import inert
 from stsenv.settings import EXEC_VAR, Settings
 
 TYPE_CHECKING = False
@@ -411,7 +412,7 @@ class Keeper:
 
     def _say(self, line: str) -> None:
         try:
-            self._stderr.write(line.replace("\n", " ") + "\n")
+            self._stderr.write(inert(line) + "\n")  # STS's and the config's words are data
             self._stderr.flush()
         except (OSError, ValueError):
             pass  # a closed stderr must not stop the renewals

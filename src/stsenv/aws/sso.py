@@ -37,6 +37,7 @@ from stsenv.aws.sso_listing import (
     load_cached_assignments,
     store_assignments,
     token_dir,
+    token_dir_problem,
 )
 from stsenv.errors import (
     AwsDenied,
@@ -46,6 +47,7 @@ from stsenv.errors import (
     StsenvError,
     UsageError,
 )
+from stsenv.limits import ACCOUNT_ID, ACCOUNT_NAME, ROLE_NAME
 from stsenv.model import Credentials, RoleSession
 from stsenv.settings import Settings
 
@@ -154,6 +156,7 @@ def _access_token(session: Any, sign_in: SignIn) -> str:
     """The sign-in's access token, refreshed if it must be and can be; else one line saying
     to sign in."""
     again = f"run `{sign_in.login_hint}`"
+    _trusted_token_dir()
     try:
         if sign_in.session_name is not None:
             token = _SignInTokenProvider(session, sign_in).load_token().get_frozen_token()
@@ -175,6 +178,16 @@ def _access_token(session: Any, sign_in: SignIn) -> str:
                            f"usable: {again}", sign_in) from None  # fmt: skip
     except bx.BotoCoreError as e:  # the refresh could not reach SSO-OIDC
         raise _unreachable(e, sign_in) from None
+
+
+def _trusted_token_dir() -> None:
+    """No token is read from, nor written to, a token folder another user could have made or
+    swapped (as the credential cache's rule)."""
+    problem = token_dir_problem()
+    if problem is not None:
+        raise EnvironmentProblem(f"the IAM Identity Center token folder {token_dir()} "
+                                 f"{problem}: no token there is trusted (make it a folder "
+                                 "of yours that only you may write)")  # fmt: skip
 
 
 def _unreachable(error: Exception, sign_in: SignIn) -> AwsUnreachable:
@@ -238,6 +251,7 @@ def login(
     and botocore read it (sign_in.token_path). `notify` shows the user the address and code
     (the caller prints it on stderr); the browser is opened on it unless not `open_browser`.
     Ctrl-C while waiting leaves no token file behind (it is written once, atomically)."""
+    _trusted_token_dir()
     session = _session(sign_in)
     oidc = _client(session, "sso-oidc", sign_in, attempts=3)
     with _oidc_failures(sign_in):
@@ -249,8 +263,10 @@ def login(
             auth = _start(oidc, sign_in, registration)
         device_code, user_code = str(auth["deviceCode"]), str(auth["userCode"])
         url = str(auth.get("verificationUriComplete") or auth["verificationUri"])
-        interval = int(auth.get("interval") or DEFAULT_INTERVAL)
-        deadline = now() + int(auth.get("expiresIn") or DEFAULT_DEVICE_CODE_LIFE)
+        interval = _interval(auth.get("interval"))
+        life = _number(auth, "expiresIn", 0, MAX_DEVICE_CODE_LIFE, sign_in)
+        deadline = now() + (DEFAULT_DEVICE_CODE_LIFE if life is None else life)
+    _check_device_grant(url, user_code, sign_in)
 
     notify(f"to sign in to {sign_in.start_url}, open {url} and confirm the code {user_code}")
     if open_browser and not _open(url):
@@ -271,7 +287,7 @@ def login(
                     "startUrl": sign_in.start_url,
                     "region": sign_in.region,
                     "accessToken": str(answer["accessToken"]),
-                    "expiresAt": _iso(now() + int(answer["expiresIn"])),
+                    "expiresAt": _iso(now() + _lifetime(answer, "expiresIn", sign_in)),
                     "clientId": registration["clientId"],
                     "clientSecret": registration["clientSecret"],
                     "registrationExpiresAt": registration["expiresAt"],
@@ -292,6 +308,88 @@ def login(
             raise expired
         sleep(interval)
     _write_private(token_dir(), sign_in.key + ".json", token)
+
+
+# What the portal's numbers and URL may be; anything else is one line naming the portal.
+MIN_INTERVAL, MAX_INTERVAL = 1, 60  # polling interval, clamped (RFC 8628 3.2 / 3.5)
+MAX_DEVICE_CODE_LIFE = 3600  # AWS: 600 s
+MAX_TOKEN_LIFE = 90 * 24 * 3600  # AWS: an access token lives 1 h to 90 days (session length)
+MAX_REGISTRATION_LIFE = 400 * 24 * 3600  # AWS: a client registration lives 90 days
+MAX_USER_CODE = 64
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def _interval(value: object) -> int:
+    """The polling interval, clamped to 1-60 s: a portal cannot make stsenv poll in a busy
+    loop (0, negative) or hang (1e9); absent, RFC 8628's 5 s."""
+    if value is None:
+        return DEFAULT_INTERVAL
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        raise ValueError("interval is not a number")  # _oidc_failures: not its API
+    return int(min(max(value, MIN_INTERVAL), MAX_INTERVAL))
+
+
+def _bad_answer(sign_in: SignIn, what: str) -> AwsUnreachable:
+    return AwsUnreachable(f"IAM Identity Center of {sign_in.start_url} ({sign_in.region}) "
+                          f"answered {what}; not signed in")  # fmt: skip
+
+
+def _number(
+    answer: dict[str, Any], key: str, low: float, high: float, sign_in: SignIn
+) -> int | None:
+    """answer[key] as whole seconds within [low, high]; None when absent."""
+    value = answer.get(key)
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or value != value  # NaN
+        or not low <= value <= high
+    ):
+        shown = str(value)[:24] if isinstance(value, (int, float)) else type(value).__name__
+        raise _bad_answer(sign_in, f"{key} {shown}, outside {int(low)}..{int(high)}")
+    return int(value)
+
+
+def _lifetime(answer: dict[str, Any], key: str, sign_in: SignIn) -> int:
+    """An access token's life: 1 s .. 90 days (never an already expired token)."""
+    life = _number(answer, key, 1, MAX_TOKEN_LIFE, sign_in)
+    if life is None:
+        raise _bad_answer(sign_in, f"no {key}")
+    return life
+
+
+def _registration_end(answer: dict[str, Any], sign_in: SignIn, now: float) -> int:
+    """clientSecretExpiresAt: an epoch in the future, and not beyond 400 days."""
+    end = _number(answer, "clientSecretExpiresAt", now + 1, now + MAX_REGISTRATION_LIFE,
+                  sign_in)  # fmt: skip
+    if end is None:
+        raise _bad_answer(sign_in, "no clientSecretExpiresAt")
+    return end
+
+
+def _check_device_grant(url: str, user_code: str, sign_in: SignIn) -> None:
+    """Only an https:// address is shown or opened (http:// only on this machine's loopback,
+    for a local stand-in portal), and a user code that is short printable text."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        parts, host = None, ""
+    safe = (
+        parts is not None
+        and url.isprintable()
+        and " " not in url
+        and bool(host)
+        and (parts.scheme == "https" or (parts.scheme == "http" and host in _LOOPBACK))
+    )
+    if not safe:
+        raise _bad_answer(sign_in, "a sign-in address that is not an https:// URL")
+    if not (0 < len(user_code) <= MAX_USER_CODE and user_code.isprintable()):
+        raise _bad_answer(sign_in, "a user code that is not short printable text")
 
 
 @contextmanager
@@ -350,7 +448,7 @@ def _registration(
     registration = {
         "clientId": str(answer["clientId"]),
         "clientSecret": str(answer["clientSecret"]),
-        "expiresAt": _iso(int(answer["clientSecretExpiresAt"])),
+        "expiresAt": _iso(_registration_end(answer, sign_in, now())),
     }
     _write_private(token_dir(), name, {**registration, "scopes": list(sign_in.scopes)})
     return registration
@@ -599,6 +697,23 @@ def _text(value: object) -> str:
     return value
 
 
+def _as_aws_allows(found: list[Assignment], sign_in: SignIn) -> list[Assignment]:
+    """Only assignments whose account id, account name and role name match AWS's own rules
+    are kept (and cached, offered, printed); the rest are left out with one warning."""
+    kept = [
+        a
+        for a in found
+        if ACCOUNT_ID.match(a.account_id)
+        and ACCOUNT_NAME.match(a.account_name)
+        and ROLE_NAME.match(a.role_name)
+    ]
+    if len(kept) < len(found):
+        left_out = len(found) - len(kept)
+        cache.warn(f"IAM Identity Center in {sign_in.region} listed {left_out} account or "
+                   "role name(s) that AWS does not allow; they are left out")  # fmt: skip
+    return kept
+
+
 # --- the listing -----------------------------------------------------------------------------
 
 
@@ -657,6 +772,7 @@ def list_assignments(
         raise _unreachable(e, sign_in) from None
     except (KeyError, TypeError, ValueError, AttributeError):
         raise _not_api(sign_in) from None
+    found = _as_aws_allows(found, sign_in)
     found.sort(key=lambda a: (a.account_name.lower(), a.account_id, a.role_name))
     store_assignments(sign_in, settings, found, now)
     return found

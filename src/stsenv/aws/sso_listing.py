@@ -36,6 +36,30 @@ def token_dir() -> str:
     return os.path.join(os.path.expanduser("~"), ".aws", "sso", "cache")
 
 
+def token_dir_problem() -> str | None:
+    """Why no token in token_dir() may be trusted, else None (also when it is missing: it is
+    made 0700 when a token is written). The cache's rule for a folder of secrets: a real
+    folder, not a symlink, owned by this user, that nobody else may write (the AWS CLI makes
+    it with the umask, so 0755 is fine: each token file is 0600 itself)."""
+    import stat
+
+    try:
+        st = os.lstat(token_dir())
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        return f"cannot be checked ({e.strerror})"
+    if stat.S_ISLNK(st.st_mode):
+        return "is a symbolic link, which stsenv does not follow"
+    if not stat.S_ISDIR(st.st_mode):
+        return "is not a folder"
+    if st.st_uid != os.geteuid():
+        return "is owned by another user"
+    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return "is writable by others"
+    return None
+
+
 class SignIn:
     """One IAM Identity Center sign-in: an sso-session, or a legacy profile's start URL."""
 

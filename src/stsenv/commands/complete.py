@@ -18,6 +18,7 @@ from __future__ import annotations
 import sys
 
 from stsenv import spec
+from stsenv.inert import inert
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -43,6 +44,11 @@ def complete(args: list[str], environ: Mapping[str, str], settings: Settings) ->
             words = words[:-1]
     lines = []
     for value, description in candidates(words, current, environ, settings):
+        # Names come from config files and portals: one a terminal would act on cannot be
+        # typed as a target and is not offered; a description is shown escaped.
+        if not value.isprintable():
+            continue
+        description = inert(description)
         if shell == "bash":
             lines.append(prefix + value)
         elif shell == "zsh":  # _describe's "value:description", ':' escaped in the value

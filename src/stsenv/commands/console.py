@@ -11,6 +11,7 @@ import time
 
 from stsenv import activation, terminal
 from stsenv.errors import UsageError
+from stsenv.inert import inert
 from stsenv.limits import parse_duration
 from stsenv.model import Credentials, UseRequest
 
@@ -70,7 +71,7 @@ def console(
     if print_url or not _open_browser(url, settings, now):
         print(url)
     else:
-        print(f"stsenv: opened the AWS console as {name} in your browser", file=sys.stderr)
+        print(f"stsenv: opened the AWS console as {inert(name)} in your browser", file=sys.stderr)
     return 0
 
 

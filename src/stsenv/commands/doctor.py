@@ -15,6 +15,7 @@ import time
 
 from stsenv import __version__
 from stsenv.errors import StsenvError
+from stsenv.inert import inert
 from stsenv.settings import HOOK_VERSION_VAR, PROMPT_HOOKS_VAR, VARS_VAR
 from stsenv.shells import detect
 
@@ -70,7 +71,7 @@ def run(settings: Settings, environ: Mapping[str, str], as_json: bool) -> int:
         )
     else:
         for check in checks:
-            print(check.line())
+            print(inert(check.line()))
     return 1 if failed else 0
 
 
@@ -204,6 +205,12 @@ def _sign_ins(environ: dict[str, str]) -> Iterator[Check]:
     except StsenvError as e:
         yield Check("sign-ins", FAIL, e.message, "fix the AWS config file")
         return
+    from stsenv.aws.sso_listing import token_dir, token_dir_problem
+
+    folder_problem = token_dir_problem() if found else None
+    if folder_problem is not None:  # no token there is trusted (aws/sso.py)
+        yield Check("sign-in tokens", FAIL, f"{token_dir()} {folder_problem}",
+                    "make it a folder of yours that only you may write")  # fmt: skip
     now = time.time()
     for sign_in in found:
         if isinstance(sign_in, StsenvError):

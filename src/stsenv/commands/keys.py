@@ -14,6 +14,7 @@ import time
 
 from stsenv import activation, terminal
 from stsenv.errors import UsageError
+from stsenv.inert import inert
 from stsenv.settings import aws_config_paths
 
 TYPE_CHECKING = False
@@ -127,12 +128,12 @@ def _add(
     awsfiles.set_credential_process(config_path, profile, vault_line(profile))
     rotation.forget_sessions(settings, profile, key_id, None, env)
     where = f", moved out of {' and '.join(moved)}" if moved else ""
-    print(
+    line = (
         f"stsenv: the key {vault.masked(key_id)} of {arn} is in the keychain "
         f"({vault.backend_name()}){where}; AWS profile {profile!r} now runs `stsenv "
-        "credential-process --vault` for every AWS tool",
-        file=sys.stderr,
+        "credential-process --vault` for every AWS tool"
     )
+    print(inert(line), file=sys.stderr)  # the ARN is STS's answer: data
     return 0
 
 
@@ -187,7 +188,7 @@ def _rotate(
         answer = {"profile": profile, "access_key_id": new.access_key_id,
                   "created": new.created, "age_seconds": max(0, now - new.born)}  # fmt: skip
         print(json_module.dumps(answer))
-    print(f"stsenv: the key of {profile} is now {vault.masked(new.access_key_id)} (stored and "
+    print(f"stsenv: the key of {profile!r} is now {vault.masked(new.access_key_id)} (stored and "
           "working); the old one is deleted in IAM", file=sys.stderr)  # fmt: skip
     return 0
 
@@ -210,7 +211,7 @@ def _remove(settings: Settings, profile: str, env: dict[str, str]) -> int:
         told = f"its credential_process line was removed from {config_path}"
     else:
         told = "no credential_process line of stsenv was in the config"
-    print(f"stsenv: forgot the key {vault.masked(stored.access_key_id)} of {profile} and "
+    print(f"stsenv: forgot the key {vault.masked(stored.access_key_id)} of {profile!r} and "
           f"{removed} cached session(s); {told}. The key is still live in IAM: store it "
           "again with `stsenv keys add`, or delete it in IAM", file=sys.stderr)  # fmt: skip
     return 0

@@ -9,6 +9,7 @@ import os
 import sys
 
 from stsenv import activation
+from stsenv.inert import inert
 from stsenv.settings import Settings
 
 TYPE_CHECKING = False
@@ -142,4 +143,4 @@ def logout(settings: Settings, profile: str | None, sso_session: str | None) -> 
 
 def _say(line: str) -> None:
     # stderr: stdout may be captured, and the code to confirm is for the person.
-    print(f"stsenv: {line}", file=sys.stderr, flush=True)
+    print(f"stsenv: {inert(line)}", file=sys.stderr, flush=True)

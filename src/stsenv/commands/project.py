@@ -13,6 +13,7 @@ import time
 
 from stsenv import project
 from stsenv.errors import EnvironmentProblem, StsenvError, UsageError
+from stsenv.inert import inert
 from stsenv.settings import DIR_QUIET_VAR
 
 TYPE_CHECKING = False
@@ -48,11 +49,8 @@ def allow(settings: Settings, path: str | None) -> int:
     found = project.read(_located(path))
     project.allow(settings, found)
     wants = f"wants {found.target}" if found.target else "says no role here"
-    print(
-        f"stsenv: allowed {project.shown(found.path)} ({wants}); "
-        "it takes effect at the next prompt",
-        file=sys.stderr,
-    )
+    line = f"allowed {project.shown(found.path)} ({wants}); it takes effect at the next prompt"
+    print(f"stsenv: {inert(line)}", file=sys.stderr)
     return 0
 
 
@@ -85,14 +83,14 @@ def __enter(settings: Settings, path: str) -> int:
             before = project.allowed_digest(settings, key)
     except StsenvError as e:
         if not quiet:
-            print(f"stsenv: {e.message}", file=sys.stderr)
+            print(f"stsenv: {inert(e.message)}", file=sys.stderr)
         return 1
     if found is None:
         if not quiet:
             wants = f"wants {unknown}" if unknown else "says no role here"
             why = "changed since it was allowed" if before else "is not allowed"
-            print(f"stsenv: {project.shown(key)} {wants} but {why}: run `stsenv allow` "
-                  "to trust it", file=sys.stderr)  # fmt: skip
+            line = f"{project.shown(key)} {wants} but {why}: run `stsenv allow` to trust it"
+            print(f"stsenv: {inert(line)}", file=sys.stderr)  # the file's words are data
         return 1
     where = project.shown(found.path)
     wants = f"wants {found.target}" if found.target else "says no role here"
@@ -123,12 +121,13 @@ def __enter(settings: Settings, path: str) -> int:
             for key, value in found.options.items():
                 words += ["--" + key.replace("_", "-"), value]
             hint = f": run `{shlex.join(words)}` (a prompt asks nothing)"
-        print(f"stsenv: {where} {wants}: {e.message}{hint}", file=sys.stderr)
+        print(f"stsenv: {inert(f'{where} {wants}: {e.message}{hint}')}", file=sys.stderr)
         return e.exit_code
-    sys.stdout.write(shell.render(change))
-    if not settings.quiet:
-        left = role.credentials.expiration - now
-        until = time.strftime("%H:%M UTC", time.gmtime(role.credentials.expiration))
-        print(f"stsenv: {role.display_name} is active for {left // 60}m, until {until} "
-              f"({where})", file=sys.stderr)  # fmt: skip
+    said = ""
+    if not settings.quiet:  # printed by the shell once the change is made, as `use` does
+        from stsenv.commands.use import active_for
+
+        active = active_for(role.credentials.expiration, now)
+        said = f"stsenv: {inert(role.display_name)} is active {active} ({where})"
+    sys.stdout.write(shell.render(change, said))
     return 0

@@ -6,6 +6,7 @@ import os
 import time
 
 from stsenv import activation
+from stsenv.inert import inert
 from stsenv.settings import PROJECT_VAR
 
 TYPE_CHECKING = False
@@ -40,7 +41,7 @@ def status(settings: Settings, json: bool) -> int:
         ("access key", info.access_key),
     ]
     if project_file:
-        rows.append(("from", "".join(c if c.isprintable() else "?" for c in project_file)))
+        rows.append(("from", project_file))
     for label, value in rows:
-        print(f"{label:<11} {value}")
+        print(f"{label:<11} {inert(str(value))}")  # inherited from the environment: data
     return 0

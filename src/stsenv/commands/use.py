@@ -8,6 +8,7 @@ import time
 
 from stsenv import activation, terminal
 from stsenv.errors import EnvironmentProblem, NotActive, SignInNeeded
+from stsenv.inert import inert
 from stsenv.model import UseRequest
 
 TYPE_CHECKING = False
@@ -50,10 +51,13 @@ def use(settings: Settings, *, quiet: bool = False, login: bool = False, **optio
         sign_in_now(needed.sign_in, settings=settings)
         now = int(time.time())
         change, role = activation.use(request, os.environ, settings, now, ask)
-    sys.stdout.write(shell.render(change))
+    said = ""
     if not (quiet or settings.quiet):
+        # Printed by the shell once it has made the change: a shell that refuses a name
+        # (readonly AWS_REGION) shows only its refusal.
         active = active_for(role.credentials.expiration, now)
-        print(f"stsenv: {role.display_name} is active {active}", file=sys.stderr)
+        said = f"stsenv: {inert(role.display_name)} is active {active}"
+    sys.stdout.write(shell.render(change, said))
     return 0
 
 

@@ -18,7 +18,9 @@ class FishShell:
     def quote(self, value: str) -> str:
         return quote(value)
 
-    def render(self, change: EnvChange) -> str:
+    def render(self, change: EnvChange, said: str = "") -> str:
+        """The code the wrapper evals; `said`, a line for stderr, is printed by the shell once
+        the role is active (a shell that refuses the names never shows it)."""
         if change.empty:
             return ""
         lines = [f"__stsenv_save {' '.join(change.names)}"]
@@ -26,4 +28,6 @@ class FishShell:
         # Global scope only: a universal variable of the user's is never erased.
         lines += [f"set -e -g {name}" for name in change.unsets]
         lines.append("__stsenv_activate")
+        if said:
+            lines[-1] += f" && builtin printf '%s\\n' {quote(said)} >&2"
         return "\n".join(lines) + "\n"

@@ -19,7 +19,9 @@ class PosixShell:
     def quote(self, value: str) -> str:
         return quote(value)
 
-    def render(self, change: EnvChange) -> str:
+    def render(self, change: EnvChange, said: str = "") -> str:
+        """The code the wrapper evals; `said`, a line for stderr, is printed by the shell once
+        the role is active (a shell that refuses the names never shows it)."""
         if change.empty:
             return ""
         lines = [f"__stsenv_save {' '.join(change.names)}"]
@@ -28,4 +30,6 @@ class PosixShell:
         if change.unsets:
             lines.append(f"\\builtin unset {' '.join(change.unsets)}")
         lines.append("__stsenv_activate")
+        if said:
+            lines[-1] += f" && \\builtin printf '%s\\n' {quote(said)} >&2"
         return "\n".join(lines) + "\n"
