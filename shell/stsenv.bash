@@ -500,6 +500,17 @@ __stsenv_dir_warned=${__stsenv_dir_warned-}
 \builtin export -n __stsenv_dir_pwd __stsenv_dir_file __stsenv_dir_warned
 
 __stsenv_dir_changed() {
+    # Untraced, as the wrapper: entering and leaving copy the role's secrets.
+    case $- in
+    *[xv]*)
+        \builtin local __stsenv_o=$-
+        \builtin set +xv
+        __stsenv_dir_changed
+        case $__stsenv_o in *x*) \builtin set -x ;; esac
+        case $__stsenv_o in *v*) \builtin set -v ;; esac
+        \builtin return 0
+        ;;
+    esac
     # (Quoted: `\builtin local` is not parsed as a declaration, so it would split a value.)
     \builtin local __stsenv_d="${PWD-}" __stsenv_f=''
     __stsenv_dir_pwd=$__stsenv_d

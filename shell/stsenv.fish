@@ -414,6 +414,7 @@ end
 # the tree has no PWD event, and a function that visits a directory should not enter it.
 
 function __stsenv_dir_changed
+    set -l fish_trace # entering and leaving copy the role's secrets: never traced
     set -g -u __stsenv_dir_pwd "$PWD"
     set -l d "$PWD"
     set -l f ''
@@ -440,6 +441,7 @@ end
 # its names and values), then ask the program. A file it refused (said once: later calls
 # for it are quiet) leaves everything as it was.
 function __stsenv_dir_enter
+    set -l fish_trace # entering and leaving copy the role's secrets: never traced
     set -l quiet ''
     contains -- "$__stsenv_dir_file" $__stsenv_dir_warned; and set quiet 1
     __stsenv_dir_forget
@@ -482,6 +484,7 @@ end
 # baseline, plus the role then active with its values; it is shown again, or ends now if
 # its time is up). No process.
 function __stsenv_dir_leave
+    set -l fish_trace # entering and leaving copy the role's secrets: never traced
     set -e -g __stsenv_dir_entered __stsenv_dir_expiry
     __stsenv_restore
     if not set -q -g __stsenv_dir_pre

@@ -427,6 +427,7 @@ fi
 \builtin typeset -g +x __stsenv_dir_warned="${__stsenv_dir_warned-}"
 
 __stsenv_dir_changed() {
+    \builtin setopt local_options no_xtrace no_verbose # entering and leaving copy secrets
     # (Values quoted: `\builtin typeset` is an ordinary command under SH_WORD_SPLIT.)
     \builtin local __stsenv_d="$PWD" __stsenv_f=
     \builtin typeset -g +x __stsenv_dir_pwd="$PWD"

@@ -60,3 +60,43 @@ def test_tracing_shows_no_secret_and_is_kept(
     assert secrets, "no session was cached"
     for secret in (long_term_secret, *secrets):
         assert secret not in text, f"a secret was traced by {kind}"
+
+
+@pytest.mark.parametrize("kind", SHELLS)
+def test_entering_and_leaving_a_project_traces_no_secret(
+    start_shell: StartShell, aws_world: object, aws_env: dict[str, str], kind: str,
+    tmp_path: Path,
+) -> None:
+    """The prompt hook's directory part copies the role active before a tree (entering) and
+    puts it back (leaving): with tracing on, neither copy shows a secret."""
+    import subprocess
+
+    from fixtures.shells import VENV_BIN
+
+    env, long_term_secret = long_term_env(aws_world, aws_env)
+    env["STSENV_DATA_DIR"] = str(tmp_path / "data")
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / ".stsenv.toml").write_text(f'use = "{ROLE_ARN}"\nsession_name = "traced"\n')
+    allowed = subprocess.run([f"{VENV_BIN}/stsenv", "allow", str(project)], env=env,
+                             capture_output=True, text=True, check=False)  # fmt: skip
+    assert allowed.returncode == 0, allowed.stderr
+    retext = {"bash": "PS1=${PS1%%::*}':${__t-}:$?@@ '", "zsh": "PS1=${PS1%%::*}':%(?..):%?@@ '"}
+    shell = start_shell(kind, env, after_hook=retext.get(kind, ""))
+    shown = [shell.run(TRACE_ON[kind]).output]
+    for command in (f"stsenv use {ROLE_ARN} --session-name before", f"cd '{project}'", "cd ..",
+                    f"cd '{project}'", "stsenv clear", "cd /"):  # fmt: skip
+        done = shell.run(command)
+        assert done.status == "0", done.output
+        shown.append(done.output)
+        if command == "cd ..":
+            continue
+        if command.startswith("cd '"):  # the project's role is active inside
+            inside = shell.run("printenv STSENV_PROJECT_FILE").output
+            assert ".stsenv.toml" in inside.replace("STSENV_PROJECT_FILE", ""), inside
+    text = "".join(shown)
+    assert "TRACING-ON" in shell.run(TRACING[kind]).output.replace('TRACING-"ON"', "")
+    secrets = role_secrets(Path(env["STSENV_CACHE_DIR"]))
+    assert len(secrets) >= 4, "both sessions should be cached"
+    for secret in (long_term_secret, *secrets):
+        assert secret not in text, f"a secret was traced by {kind}"
