@@ -13,15 +13,19 @@ MAX_DURATION = 12 * 60 * 60
 DEFAULT_DURATION = 60 * 60
 CHAINED_MAX_DURATION = 60 * 60
 
-ROLE_ARN = re.compile(r"^arn:aws[\w-]*:iam::\d{12}:role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})$")
-ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
+# `\Z`, not `$` (which also matches before a final newline), and ASCII classes (`\d` would
+# take any script's digits): a value that passes here is exactly what AWS accepts.
+ROLE_ARN = re.compile(
+    r"^arn:aws[\w-]*:iam::\d{12}:role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})\Z", re.ASCII
+)
+ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}\Z", re.ASCII)
 # What IAM Identity Center may list: an account id, an account name (AWS Organizations: 1-50
 # characters of printable ASCII), a permission set's role name (IAM's name rule).
-ACCOUNT_ID = re.compile(r"^\d{12}$", re.ASCII)
-ACCOUNT_NAME = re.compile(r"^[\x20-\x7e]{1,50}$")
-REGION = re.compile(r"^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)$")  # botocore's own rule
-_DURATION = re.compile(r"^\s*(\d+)\s*([smh]?)\s*$", re.IGNORECASE)
-_SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$", re.ASCII)
+ACCOUNT_ID = re.compile(r"^\d{12}\Z", re.ASCII)
+ACCOUNT_NAME = re.compile(r"^[\x20-\x7e]{1,50}\Z")
+REGION = re.compile(r"^(?![0-9]+\Z)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)\Z")  # botocore's own rule
+_DURATION = re.compile(r"^\s*(\d+)\s*([smh]?)\s*\Z", re.IGNORECASE | re.ASCII)
+_SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}\Z", re.ASCII)
 
 
 def parse_duration(text: str, maximum: int = MAX_DURATION, what: str = "a role session") -> int:

@@ -26,7 +26,7 @@ from stsenv.limits import CHAINED_MAX_DURATION
 from stsenv.settings import Settings
 
 MFA_SESSION_SECONDS = 12 * 3600
-_MFA_CODE = re.compile(r"^\d{6}$")
+_MFA_CODE = re.compile(r"^\d{6}\Z", re.ASCII)
 
 
 def ask_code(mfa_serial: str, token_code: str | None, ask: Callable[[str], str]) -> str:

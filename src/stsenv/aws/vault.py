@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 SERVICE = "stsenv"
 _INDEX = "profiles"
 # An IAM user's access key id: AKIA + upper-case letters and digits (16 to 128 in all).
-KEY_ID = re.compile(r"^AKIA[A-Z0-9]{12,124}$")
-PROFILE_NAME = re.compile(r"^[A-Za-z0-9_.+@:-]{1,64}$")
+KEY_ID = re.compile(r"^AKIA[A-Z0-9]{12,124}\Z")
+PROFILE_NAME = re.compile(r"^[A-Za-z0-9_.+@:-]{1,64}\Z")
 # The marker of a vault profile's credential_process line (aws/kinds.py reads it too).
 VAULT_FLAG = "--vault"
 TAG_PREFIX = "vault:"  # a cached session made from a vault key is tagged vault:PROFILE
