@@ -17,7 +17,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 
 # Lowest first. A module's layer is that of the longest prefix listed here.
 LAYERS: list[tuple[str, ...]] = [
-    ("stsenv.errors", "stsenv.model", "stsenv.settings", "stsenv.inert"),
+    ("stsenv.errors", "stsenv.model", "stsenv.settings", "stsenv.inert", "stsenv.tidy"),
     ("stsenv.limits", "stsenv.envchange", "stsenv.spec"),
     ("stsenv.config", "stsenv.use_args", "stsenv.terminal"),
     ("stsenv.aws", "stsenv.shells"),

@@ -12,6 +12,7 @@ import os
 import re
 import stat
 
+from stsenv import tidy
 from stsenv.errors import UsageError
 
 KEY_OPTIONS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token",
@@ -184,8 +185,5 @@ def replace(path: str, text: str) -> None:
             os.fsync(f.fileno())
         os.replace(tmp, target)
     except BaseException:
-        try:  # noqa: SIM105
-            os.unlink(tmp)
-        except OSError:
-            pass
+        tidy.remove(tmp)
         raise

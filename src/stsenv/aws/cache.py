@@ -14,6 +14,7 @@ import os
 import stat
 import sys
 
+from stsenv import tidy
 from stsenv.inert import inert
 from stsenv.model import Credentials, RoleSession
 from stsenv.settings import aws_config_paths
@@ -287,10 +288,7 @@ def write_atomically(directory: str, name: str, data: Mapping[str, object]) -> N
             os.fsync(f.fileno())
         os.replace(tmp, os.path.join(directory, name))
     except BaseException:
-        try:  # noqa: SIM105 - contextlib costs an import on the cached path
-            os.unlink(tmp)
-        except OSError:
-            pass
+        tidy.remove(tmp)
         raise
 
 
@@ -456,17 +454,11 @@ def forget_sessions_of(settings: Settings, sign_in: str) -> int:
 
 def forget(settings: Settings, name: str) -> None:
     """Remove one cache file, if it is there."""
-    try:  # noqa: SIM105 - contextlib costs an import on the cached path
-        os.unlink(os.path.join(settings.cache_dir, name))
-    except OSError:
-        pass
+    tidy.remove(os.path.join(settings.cache_dir, name))
 
 
 def forget_role_arn(settings: Settings, key: str) -> None:
-    try:  # noqa: SIM105 - contextlib costs an import on the cached path
-        os.unlink(os.path.join(settings.cache_dir, f"role-{key}.json"))
-    except OSError:
-        pass
+    tidy.remove(os.path.join(settings.cache_dir, f"role-{key}.json"))
 
 
 # --- the clock stamps (<cache>/stamps/<expiry>, whose mtime is the expiry) -------------------

@@ -58,9 +58,11 @@ SDKs see nothing unusual, and STS is called once every 2 minutes, not once per S
 
 from __future__ import annotations
 
+import _socket
+
 # `_socket` rather than `socket`: the wrapper module costs ~3 ms at start-up (it builds
 # enums for every constant), and this server needs only the plain socket object.
-import _socket
+import contextlib
 import errno
 import hmac
 import json
@@ -72,6 +74,7 @@ import sys
 import threading
 import time
 
+from stsenv import tidy
 from stsenv.envchange import CLEARED_VARS, CREDENTIAL_VARS, REGION_VARS, STATE_VARS, rfc3339
 from stsenv.errors import CommandFailed, EnvironmentProblem, StsenvError, UsageError
 from stsenv.inert import inert
@@ -497,10 +500,8 @@ class Endpoint:
         if self._sock.fileno() != -1:
             self._sock.close()
         for fd in (self._wake_r, self._wake_w):
-            try:  # noqa: SIM105 - contextlib costs an import at start-up
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
         self._wake_r = self._wake_w = -1
 
     # - the loop -
@@ -588,10 +589,8 @@ class Endpoint:
 
     def _drop(self, poller: select.poll, conns: dict[int, _Conn], fd: int) -> None:
         conn = conns.pop(fd)
-        try:  # noqa: SIM105 - contextlib costs an import at start-up
+        with contextlib.suppress(KeyError, ValueError):
             poller.unregister(fd)
-        except (KeyError, ValueError):
-            pass
         conn.sock.close()
 
     def _service(
@@ -918,14 +917,9 @@ def remove_private_dir(path: str) -> None:
     except OSError:
         return
     for name in names:
-        try:  # noqa: SIM105 - contextlib costs an import at start-up
-            os.unlink(os.path.join(path, name))
-        except OSError:
-            pass
-    try:  # noqa: SIM105
+        tidy.remove(os.path.join(path, name))
+    with contextlib.suppress(OSError):
         os.rmdir(path)
-    except OSError:
-        pass
 
 
 def command_env(
@@ -1038,10 +1032,8 @@ def _child(command: list[str], env: dict[str, str], tty: int | None, parent: int
         signal.pthread_sigmask(signal.SIG_SETMASK, ())
         os.execvpe(command[0], command, env)  # noqa: S606 - the user's own command
     except OSError as e:
-        try:  # noqa: SIM105
+        with contextlib.suppress(OSError):
             os.write(report, str(e.errno or errno.ENOEXEC).encode())
-        except OSError:
-            pass
     finally:
         os._exit(127)
 
@@ -1064,10 +1056,8 @@ def _spawn(command: list[str], env: dict[str, str], tty: int | None,
     if pid == 0:
         _child(command, env, tty, parent, os.getpgrp(), deathsig, limit, report_w)
     os.close(report_w)
-    try:  # noqa: SIM105 - both sides set it, so that neither waits for the other
+    with contextlib.suppress(OSError):  # both sides set it, so that neither waits for the other
         os.setpgid(pid, pid)
-    except OSError:
-        pass
     _give_terminal(tty, pid, holder=os.getpgrp())
     try:
         failed = os.read(report_r, 32)
@@ -1129,10 +1119,8 @@ def _end_group(pgid: int) -> None:
             os.killpg(pgid, 0)
         except OSError:
             return
-    try:  # noqa: SIM105
+    with contextlib.suppress(OSError):
         os.killpg(pgid, signal.SIGKILL)
-    except OSError:
-        pass
 
 
 def _exit_status(status: int) -> int:
@@ -1154,10 +1142,8 @@ def _wait_for(pid: int, forwarded: tuple[int, ...], waited: set[int], tty: int |
             return _exit_status(status)
         info = signal.sigwaitinfo(waited)
         if info.si_signo in forwarded:
-            try:  # noqa: SIM105 - contextlib costs an import at start-up
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, info.si_signo)
-            except ProcessLookupError:
-                pass
 
 
 def _suspend(pid: int, tty: int | None, number: int) -> None:
@@ -1166,10 +1152,8 @@ def _suspend(pid: int, tty: int | None, number: int) -> None:
     _give_terminal(tty, os.getpgrp(), holder=pid)
     os.kill(os.getpid(), signal.SIGSTOP if number == signal.SIGSTOP else signal.SIGTSTP)
     _give_terminal(tty, pid, holder=os.getpgrp())  # after `fg`, not `bg`
-    try:  # noqa: SIM105
+    with contextlib.suppress(OSError):
         os.killpg(pid, signal.SIGCONT)
-    except OSError:
-        pass
 
 
 def _drain(waited: set[int]) -> None:

@@ -9,6 +9,7 @@ The stdlib-only half (which sign-in, the token path, the cached listing) is sso_
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -498,10 +499,8 @@ def logout(sign_in: SignIn) -> None:
             pass  # expired, revoked or unknown: signed out already
         except bx.BotoCoreError as e:
             problem = _unreachable(e, sign_in)
-    try:  # noqa: SIM105
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(sign_in.token_path)
-    except FileNotFoundError:
-        pass
     if problem is not None:
         raise AwsUnreachable(f"signed out here (the token is removed), but {problem.message}")
 

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 
+from stsenv import tidy
 from stsenv.aws import cache
 from stsenv.errors import UsageError
 
@@ -329,7 +330,4 @@ def store_assignments(
 
 
 def forget_assignments(sign_in: SignIn, settings: Settings) -> None:
-    try:  # noqa: SIM105 - contextlib costs an import on the fast path
-        os.unlink(os.path.join(settings.cache_dir, _listing_name(sign_in)))
-    except OSError:
-        pass
+    tidy.remove(os.path.join(settings.cache_dir, _listing_name(sign_in)))

@@ -9,7 +9,7 @@ import re
 import sys
 import time
 
-from stsenv import activation, terminal
+from stsenv import activation, terminal, tidy
 from stsenv.errors import UsageError
 from stsenv.inert import inert
 from stsenv.limits import parse_duration
@@ -92,10 +92,7 @@ def _open_browser(url: str, settings: Settings, now: int) -> bool:
             return True
     except (webbrowser.Error, ValueError, OSError):  # ValueError: $BROWSER shlex cannot split
         pass
-    try:  # noqa: SIM105 - nothing read it: the URL is printed instead
-        os.unlink(page)
-    except OSError:
-        pass
+    tidy.remove(page)
     return False
 
 

@@ -6,7 +6,7 @@ import os
 import sys
 import time
 
-from stsenv import activation, exports, terminal
+from stsenv import activation, exports, terminal, tidy
 from stsenv.errors import UsageError
 from stsenv.model import UseRequest
 
@@ -88,7 +88,4 @@ def _replace_with(temporary: tuple[int, str], output: str, text: str) -> None:
 
 
 def _remove(path: str) -> None:
-    try:  # noqa: SIM105 - as in aws/cache.py
-        os.unlink(path)
-    except OSError:
-        pass
+    tidy.remove(path)
