@@ -433,8 +433,9 @@ class Bench:
         row("`stsenv status`", status, "`python -c pass`", python)
         table.notes.extend(
             (
-                f"All against the same local STS (moto on 127.0.0.1, tests/local_aws.py). stsenv "
-                f"and awsume use the AWS profile `{ROLE_PROFILE}` (role_arn + source_profile); "
+                "All against the same local STS (moto on 127.0.0.1, tests/support/local_aws.py). "
+                f"stsenv and awsume use the AWS profile `{ROLE_PROFILE}` (role_arn + "
+                "source_profile); "
                 "`aws sts assume-role --role-arn ... --role-session-name xx --duration-seconds "
                 "3600` uses the source profile. awsume has no shell-free entry besides its "
                 "Python program `awsumepy`, which its `awsume` shell function runs; its STS "
@@ -706,7 +707,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="stsenv-bench-"))
     sts = LocalSts(work)
     try:
-        print("bench: starting the local STS (tests/local_aws.py) on 127.0.0.1", flush=True)
+        print("bench: starting the local STS (tests/support/local_aws.py) on 127.0.0.1", flush=True)
         env = base_env(work / "home", sts.start())
         bench = Bench(plan, results, work, env, sts)
         bench.startup()

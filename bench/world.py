@@ -17,12 +17,12 @@ STSENV = ROOT / ".venv" / "bin" / "stsenv"  # the console script a user runs
 PEERS = ROOT / "bench" / ".venv" / "bin"  # awsume and the AWS CLI (installed by bench/run)
 SHELL_DIR = ROOT / "shell"
 
-ROLE_PROFILE = "s3full"  # tests/local_aws.py: role_arn + source_profile taro-prjZ
+ROLE_PROFILE = "s3full"  # tests/support/local_aws.py: role_arn + source_profile taro-prjZ
 SOURCE_PROFILE = "taro-prjZ"
 
 
 class LocalSts:
-    """tests/local_aws.py `serve` as a child process group of ours (moto on 127.0.0.1)."""
+    """tests/support/local_aws.py `serve` as a child process group of ours (moto on 127.0.0.1)."""
 
     def __init__(self, workdir: Path, extra_args: list[str] | None = None) -> None:
         self.workdir = workdir
@@ -36,7 +36,7 @@ class LocalSts:
         self.process = subprocess.Popen(
             [
                 str(PYTHON),
-                str(ROOT / "tests" / "local_aws.py"),
+                str(ROOT / "tests" / "support" / "local_aws.py"),
                 "serve",
                 "--env-file",
                 str(self.env_file),

@@ -1,3 +1,3 @@
 """Shared fixtures: the local AWS world, real interactive shells, the built wheel."""
 
-pytest_plugins = ["fixtures.emulator", "fixtures.shells", "fixtures.packaging"]
+pytest_plugins = ["support.emulator", "support.shells", "support.packaging"]

@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from fixtures.emulator import VENV_BIN
-from local_aws import ACCOUNT, ROLE
+from support.emulator import VENV_BIN
+from support.local_aws import ACCOUNT, ROLE
 
 STSENV = str(Path(VENV_BIN) / "stsenv")
 

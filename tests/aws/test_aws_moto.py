@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
-from local_aws import ACCOUNT, EXTERNAL_ID, EXTERNAL_ROLE, ROLE, SERVICE_ROLE, LocalAws
+from support.local_aws import ACCOUNT, EXTERNAL_ID, EXTERNAL_ROLE, ROLE, SERVICE_ROLE, LocalAws
 
 from stsenv import aws
 from stsenv.errors import AwsDenied, AwsUnreachable, StsenvError, UsageError

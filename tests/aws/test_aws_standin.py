@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from fixtures.emulator import StandIn, assume_role_answer, sts_error
+from support.emulator import StandIn, assume_role_answer, sts_error
 
 from stsenv import aws
 from stsenv.errors import AwsDenied, AwsUnreachable, StsenvError

@@ -24,7 +24,7 @@ from typing import Any
 import botocore.session
 import pytest
 from botocore import exceptions as bx
-from local_aws import REGION, LocalAws
+from support.local_aws import REGION, LocalAws
 
 from stsenv.aws import configfile
 from stsenv.aws.source import botocore_sees

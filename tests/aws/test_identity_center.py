@@ -1,4 +1,4 @@
-"""The local IAM Identity Center (tests/fixtures/identity_center.py) speaks AWS's wire
+"""The local IAM Identity Center (tests/support/identity_center.py) speaks AWS's wire
 protocols: proven with clients nobody here wrote — botocore's `sso` and `sso-oidc` clients
 for every operation and error, botocore's SSO credential provider reading a token file the
 way the AWS CLI v2 leaves it (refreshing it with the refresh token), and the AWS CLI v1
@@ -22,8 +22,8 @@ import pytest
 from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError, ReadTimeoutError
-from fixtures.emulator import VENV_BIN, base_env
-from fixtures.identity_center import (
+from support.emulator import VENV_BIN, base_env
+from support.identity_center import (
     DEVICE_GRANT,
     MOTO_ACCOUNT,
     SSO_REGION,
@@ -34,7 +34,7 @@ from fixtures.identity_center import (
     write_cli_v2_token,
     write_sso_config,
 )
-from local_aws import LocalAws
+from support.local_aws import LocalAws
 
 ADMIN_ARN = f"arn:aws:sts::{MOTO_ACCOUNT}:assumed-role/AdministratorAccess/{USER}"
 

@@ -21,8 +21,8 @@ from typing import Any
 import boto3
 import botocore.session
 import pytest
-from fixtures.emulator import VENV_BIN
-from fixtures.identity_center import (
+from support.emulator import VENV_BIN
+from support.identity_center import (
     MOTO_ACCOUNT,
     SSO_REGION,
     START_URL,
@@ -33,7 +33,7 @@ from fixtures.identity_center import (
     write_cli_v2_token,
     write_sso_config,
 )
-from local_aws import REGION, LocalAws
+from support.local_aws import REGION, LocalAws
 
 from stsenv.aws import sso
 from stsenv.aws.sso_listing import LISTING_TTL, SignIn, find_sign_in, load_cached_assignments
@@ -271,7 +271,7 @@ def test_ctrl_c_while_polling_leaves_no_token_file(center: IdentityCenter, corp:
 def test_login_when_the_oidc_endpoint_is_down(
     corp: SignIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from local_aws import free_port
+    from support.local_aws import free_port
 
     monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", f"http://127.0.0.1:{free_port()}")
     with pytest.raises(AwsUnreachable) as caught:

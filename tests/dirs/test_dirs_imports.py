@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fixtures.shells import VENV_BIN
+from support.shells import VENV_BIN
 
 HEAVY = ("typer", "botocore", "boto3", "dataclasses", "pathlib", "typing", "tempfile",
          "platformdirs")  # fmt: skip

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from fixtures.shells import VENV_BIN
+from support.shells import VENV_BIN
 
 from stsenv import project
 from stsenv.errors import UsageError

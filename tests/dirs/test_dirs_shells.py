@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fixtures.shells import SHELLS, VENV_BIN, InteractiveShell
+from support.shells import SHELLS, VENV_BIN, InteractiveShell
 
 StartShell = Callable[..., InteractiveShell]
 

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import keys_support
-from keys_support import KeysWorld, Machine
+from support import keys as keys_support
+from support.keys import KeysWorld, Machine
 
 keys_world = keys_support.keys_world
 

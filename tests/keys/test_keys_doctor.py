@@ -8,8 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-import keys_support
-from keys_support import KeysWorld, Machine, run
+from support import keys as keys_support
+from support.keys import KeysWorld, Machine, run
 
 keys_world = keys_support.keys_world
 

@@ -8,9 +8,9 @@ import difflib
 import json
 from pathlib import Path
 
-import keys_support
 import pytest
-from keys_support import ArgvWatch, KeysWorld, Machine, files_holding
+from support import keys as keys_support
+from support.keys import ArgvWatch, KeysWorld, Machine, files_holding
 
 # The fixtures of keys_support, seen by pytest in this module.
 keys_world = keys_support.keys_world
@@ -99,7 +99,7 @@ def test_rotate_when_delete_is_denied_keeps_a_working_stored_key(
     keys_world: KeysWorld, tmp_path: Path
 ) -> None:
     """A failure between CreateAccessKey and DeleteAccessKey (IAM denies the delete)."""
-    from keys_support import pass_store
+    from support.keys import pass_store
 
     user, key = keys_world.user(delete=False)
     home = tmp_path / "kc"
@@ -122,7 +122,7 @@ def test_rotate_when_the_keychain_refuses_deletes_the_new_key(
 ) -> None:
     """The keychain fails after CreateAccessKey: the new key is deleted again, the old one
     is still stored and live."""
-    from keys_support import pass_store
+    from support.keys import pass_store
 
     user, key = keys_world.user()
     home = tmp_path / "kc"
@@ -145,7 +145,7 @@ def test_rotate_when_the_keychain_refuses_deletes_the_new_key(
 
 
 def test_two_keys_already(keys_world: KeysWorld, tmp_path: Path) -> None:
-    from keys_support import pass_store
+    from support.keys import pass_store
 
     user, key = keys_world.user(keys=2)
     home = tmp_path / "kc"
@@ -179,7 +179,7 @@ def test_two_keys_already(keys_world: KeysWorld, tmp_path: Path) -> None:
 def test_bad_input_is_one_line_and_changes_nothing(
     keys_world: KeysWorld, tmp_path: Path, args: list[str], stdin: str, start: str
 ) -> None:
-    from keys_support import pass_store
+    from support.keys import pass_store
 
     user, key = keys_world.user()
     home = tmp_path / "kc"

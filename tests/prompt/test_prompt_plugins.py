@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fixtures.shells import REPO, SHELLS, InteractiveShell
+from support.shells import REPO, SHELLS, InteractiveShell
 
 if sys.version_info >= (3, 11):
     import tomllib

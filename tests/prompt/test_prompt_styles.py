@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 
 import pytest
-from fixtures.shells import SHELLS, InteractiveShell
+from support.shells import SHELLS, InteractiveShell
 
 StartShell = Callable[..., InteractiveShell]
 

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fixtures.emulator import base_env
-from fixtures.shells import LIBFAKETIME, need_tool
-from local_aws import LocalAws
+from support.emulator import base_env
+from support.local_aws import LocalAws
+from support.shells import LIBFAKETIME, need_tool
 
 from server.support import FakeClock
 

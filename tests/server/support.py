@@ -12,8 +12,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from fixtures.emulator import VENV_BIN
-from local_aws import LocalAws
+from support.emulator import VENV_BIN
+from support.local_aws import LocalAws
 
 HERE = Path(__file__).resolve().parent
 DRIVE = HERE / "drive.py"
@@ -155,3 +155,22 @@ def one_error_line(done: subprocess.CompletedProcess[str], status: int, start: s
     assert (done.returncode, done.stdout) == (status, ""), done.stderr
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(start), done.stderr
+
+
+def alive(pid: int) -> bool:
+    """Running or stopped, not a zombie (PID 1 in a container may never reap it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
+def gone(pid: int) -> bool:
+    """Whether `pid` is gone within a few seconds (it is killed asynchronously)."""
+    pause = threading.Event()
+    for _ in range(100):
+        if not alive(pid):
+            return True
+        pause.wait(0.1)
+    return False

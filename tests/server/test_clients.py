@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from fixtures.shells import need_tool
-from local_aws import ACCOUNT, REGION, ROLE, LocalAws
+from support.local_aws import ACCOUNT, REGION, ROLE, LocalAws
+from support.shells import need_tool
 
 from server.support import HERE, run_server, with_default_keys
 

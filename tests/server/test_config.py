@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from local_aws import ACCOUNT, ROLE, LocalAws
+from support.local_aws import ACCOUNT, ROLE, LocalAws
 
 from server.support import run_server, with_default_keys
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from local_aws import LocalAws
+from support.local_aws import LocalAws
 
 from server.support import Caller, assume_role_count
 

@@ -9,13 +9,12 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
-from local_aws import free_port
+from support.local_aws import free_port
 
-from server.support import one_error_line, run_server, server_argv
+from server.support import alive, gone, one_error_line, run_server, server_argv
 
 WAIT_FOR_SIGNAL = (
     "import os, signal, sys\n"
@@ -38,25 +37,6 @@ def leftovers(env: dict[str, str]) -> list[Path]:
     """What a run left: anything in TMPDIR, a command folder in the credential cache."""
     cache = Path(env["STSENV_CACHE_DIR"])
     return [*Path(env["TMPDIR"]).iterdir(), *cache.glob("stsenv-exec-*")]
-
-
-def alive(pid: int) -> bool:
-    """Running or stopped, not a zombie (PID 1 in a container may never reap it)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state not in ("Z", "X")
-
-
-def gone(pid: int) -> bool:
-    """Whether `pid` is gone within a few seconds (it is killed asynchronously)."""
-    pause = threading.Event()
-    for _ in range(100):
-        if not alive(pid):
-            return True
-        pause.wait(0.1)
-    return False
 
 
 def test_status_passes_through(server_env: dict[str, str]) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from local_aws import ACCOUNT, ROLE
+from support.local_aws import ACCOUNT, ROLE
 
 from server.support import run_server
 

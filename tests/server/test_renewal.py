@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from local_aws import ACCOUNT, ROLE, LocalAws
+from support.local_aws import ACCOUNT, ROLE, LocalAws
 
 from server.conftest import start_faked
 from server.support import Caller, FakeClock, assume_role_count
@@ -52,7 +52,7 @@ def test_failed_renewal_keeps_serving_then_503_then_recovers(
 ) -> None:
     """STS gone: one line, the still-valid credentials served; past expiry a 503 whose JSON
     says why; STS back: renewed without anything asked, and one line saying so."""
-    from fixtures.emulator import base_env
+    from support.emulator import base_env
 
     clock = FakeClock(tmp_path / "clock.rc", fake_clock.lib)
     world = start_faked(tmp_path / "world", clock)

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from fixtures.emulator import VENV_BIN
-from fixtures.shells import InteractiveShell
+from support.emulator import VENV_BIN
+from support.shells import InteractiveShell
 
-from server.test_lifecycle import gone
+from server.support import gone
 
 StartShell = Callable[..., InteractiveShell]
 READ = "stsenv exec --server s3Full -- sh -c 'read line; echo \"got:$line\"'"

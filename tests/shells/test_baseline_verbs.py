@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from fixtures.shells import SHELLS, InteractiveShell
+from support.shells import SHELLS, InteractiveShell
 
 StartShell = Callable[..., InteractiveShell]
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fixtures.shells import SHELLS, InteractiveShell
+from support.shells import SHELLS, InteractiveShell, expect_role_prompt, shell_env
 
 StartShell = Callable[..., InteractiveShell]
 
@@ -21,12 +21,6 @@ HOSTILE_BASELINE = {
     "AWS_SESSION_EXPIRATION": "line1\nline2\n\t%F{red}!! \x7f caf\u00e9 \u2603",
     "AWS_DEFAULT_REGION": "",
 }
-
-
-def shell_env(environ: dict[str, str]) -> dict[str, str]:
-    """An environment without what the shell itself changes per command."""
-    # (FAKETIME_SHARED: libfaketime's own shared memory, which it may set up again.)
-    return {k: v for k, v in environ.items() if k not in {"_", "OLDPWD", "FAKETIME_SHARED"}}
 
 
 def managed(environ: dict[str, str]) -> dict[str, str]:
@@ -50,12 +44,6 @@ def prompt_text(shell: InteractiveShell) -> str | None:
     lines = body.read_text().splitlines(keepends=True)
     drawn_text = re.sub(re.escape(shell.marker) + r":\d+:", "", drawn.read_text())
     return "".join(line for line in lines if not line.startswith("# Defined")) + drawn_text
-
-
-def expect_role_prompt(prompt_line: str, role: str = "s3Full") -> int:
-    match = re.fullmatch(re.escape(f"[{role} ") + r"(\d+)m\] ", prompt_line)
-    assert match, f"prompt line {prompt_line!r} does not start with [{role} <minutes>m]"
-    return int(match.group(1))
 
 
 def with_alias(aws_env: dict[str, str], tmp_path: Path, alias: str) -> dict[str, str]:

@@ -8,8 +8,7 @@ import re
 from collections.abc import Callable
 
 import pytest
-from fixtures.shells import SHELLS, InteractiveShell
-from test_shell_hook import expect_role_prompt, shell_env
+from support.shells import SHELLS, InteractiveShell, expect_role_prompt, shell_env
 
 StartShell = Callable[..., InteractiveShell]
 

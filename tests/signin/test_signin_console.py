@@ -1,5 +1,5 @@
 """Console sign-in sessions (`aws login`, login_session profiles) through the real program:
-`stsenv login --profile P` against a local AWS Sign-In (fixtures/signin_standin.py) with a real
+`stsenv login --profile P` against a local AWS Sign-In (support/signin_standin.py) with a real
 headless Chromium (or curl) as the browser opened through BROWSER, the token file read back
 by botocore's own LoginProvider (and renewed by it, with the DPoP key stsenv made); the
 profile as a target and as the source of a role profile, against moto; bad answers."""
@@ -18,17 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.emulator import VENV_BIN
-from fixtures.signin_standin import SignInStandIn, login_config, session_arn
-from local_aws import LocalAws
+from support.emulator import VENV_BIN
+from support.local_aws import LocalAws
+from support.signin import CHROMIUM, CHROMIUM_FLAGS, STSENV, browser, one_line, run
+from support.signin_standin import SignInStandIn, login_config, session_arn
 
-STSENV = str(Path(VENV_BIN) / "stsenv")
 PYTHON = str(Path(VENV_BIN) / "python")
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = (
-    "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
-    "--disable-background-networking --disable-component-update --disable-sync"
-)
 
 
 @pytest.fixture
@@ -44,52 +39,6 @@ def console_env(aws_env: dict[str, str], signin: SignInStandIn, tmp_path: Path) 
     env = {**aws_env, **signin.env, "AWS_CONFIG_FILE": str(config), "STSENV_LOGIN_WAIT": "20"}
     env.pop("AWS_PROFILE", None)
     return env
-
-
-def browser(tmp_path: Path, kind: str = "chromium") -> tuple[str, Path]:
-    """A BROWSER command (what Python's webbrowser runs with the URL) and the file it leaves
-    the last page in: headless Chromium following the redirects, or curl."""
-    page = tmp_path / f"{kind}-page.html"
-    script = tmp_path / f"{kind}-browser"
-    if kind == "chromium":
-        profile = tmp_path / "chromium-profile"
-        command = (
-            f'{CHROMIUM} {CHROMIUM_FLAGS} --user-data-dir="{profile}" --dump-dom "$1" '
-            f'>"{page}" 2>/dev/null'
-        )
-    else:
-        command = f'curl -sS -L -o "{page}" "$1"'
-    script.write_text(f"#!/bin/sh\n{command}\n")
-    script.chmod(0o755)
-    return str(script), page
-
-
-def run(
-    env: dict[str, str], *args: str, timeout: float = 90, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [STSENV, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        input=stdin,
-        stdin=None if stdin is not None else subprocess.DEVNULL,
-        start_new_session=True,
-    )
-
-
-def one_line(done: subprocess.CompletedProcess[str], status: int, *parts: str) -> str:
-    """The failure is one `stsenv:` line (after, at most, the line that told where to sign
-    in), nothing on stdout, no traceback."""
-    assert (done.returncode, done.stdout) == (status, ""), done.stderr
-    lines = done.stderr.splitlines()
-    told = [line for line in lines[:-1] if "open" in line]
-    assert len(lines) - len(told) == 1 and len(told) <= 1, done.stderr
-    assert all(line.startswith("stsenv: ") for line in lines), done.stderr
-    for part in parts:
-        assert part in lines[-1], lines[-1]
-    return lines[-1]
 
 
 def token_files(env: dict[str, str]) -> list[Path]:

@@ -1,6 +1,6 @@
 """IAM Identity Center sign-in in the browser (authorization code + PKCE, as `aws sso login`
 by default since AWS CLI 2.22) through the real program, against the local Identity Center
-(fixtures/identity_center.py /authorize and the authorization_code grant), with headless
+(support/identity_center.py /authorize and the authorization_code grant), with headless
 Chromium or curl as the browser opened through BROWSER; the AWS CLI and botocore as clients
 of the token written; when the device code is used instead; bad answers."""
 
@@ -12,15 +12,15 @@ import subprocess
 import time
 from pathlib import Path
 
-from fixtures.emulator import VENV_BIN
-from fixtures.identity_center import (
+from support.emulator import VENV_BIN
+from support.identity_center import (
     MOTO_ACCOUNT,
     SESSION_NAME,
     IdentityCenter,
     approve_when_pending,
     token_cache_path,
 )
-from test_signin_console import browser, one_line, run
+from support.signin import browser, one_line, run
 
 AWS = str(Path(VENV_BIN) / "aws")
 

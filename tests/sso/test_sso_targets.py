@@ -16,8 +16,8 @@ from pathlib import Path
 
 import boto3
 import pytest
-from fixtures.emulator import VENV_BIN
-from fixtures.identity_center import (
+from support.emulator import VENV_BIN
+from support.identity_center import (
     MOTO_ACCOUNT,
     SESSION_NAME,
     IdentityCenter,
@@ -25,8 +25,8 @@ from fixtures.identity_center import (
     token_cache_path,
     write_cli_v2_token,
 )
-from fixtures.shells import SHELLS, InteractiveShell
-from local_aws import REGION, LocalAws
+from support.local_aws import REGION, LocalAws
+from support.shells import SHELLS, InteractiveShell
 
 StartShell = Callable[..., InteractiveShell]
 STSENV = str(Path(VENV_BIN) / "stsenv")

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from fixtures.shells import InteractiveShell
+from support.shells import InteractiveShell
 
 from stsenv import spec
 

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fixtures.emulator import base_env
-from fixtures.shells import InteractiveShell
+from support.emulator import base_env
+from support.shells import InteractiveShell
 
 StartShell = Callable[..., InteractiveShell]
 SHAPES = Path(__file__).resolve().parents[1] / "config_corpus" / "shapes"

@@ -14,14 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fixtures.identity_center import (
+from support.identity_center import (
     START_URL,
     IdentityCenter,
     approve_when_pending,
     token_cache_path,
     write_cli_v2_token,
 )
-from fixtures.shells import LIBFAKETIME, SHELLS, InteractiveShell, need_tool
+from support.shells import LIBFAKETIME, SHELLS, InteractiveShell, need_tool
 
 import stsenv
 
@@ -216,7 +216,7 @@ UNTIL = r"signed in until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(\d+h \d\dm left\); "
 
 @pytest.fixture
 def hooked_sso(sso_env: dict[str, str]) -> dict[str, str]:
-    """fixtures/emulator.py's sso_env, with the variables the hook's wrapper gives doctor."""
+    """support/emulator.py's sso_env, with the variables the hook's wrapper gives doctor."""
     return {**sso_env, **HOOKED}
 
 

@@ -1,5 +1,5 @@
 """The clock every moving-clock test relies on: with the library the tests preload
-(fixtures/shells.py LIBFAKETIME), a process with several threads sees each move of the
+(support/shells.py LIBFAKETIME), a process with several threads sees each move of the
 clock file at once, in every clock call, never the real time.
 
 Debian's plain libfaketime.so.1 fails this (here 4 to 18 reads in 500 gave the real time while
@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fixtures.shells import LIBFAKETIME, need_tool
+from support.shells import LIBFAKETIME, need_tool
 
 # The child moves its own clock (it writes the file, then reads the time at once) while another
 # thread reads the time nonstop; the unfaked monotonic clock is its measure of real time.

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from fixtures.shells import REPO, SHELLS, VENV_BIN
+from support.shells import REPO, SHELLS, VENV_BIN
 
 import stsenv
 

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fixtures.identity_center import IdentityCenter, write_cli_v2_token
-from program_support import one_error_line, stsenv
+from support.identity_center import IdentityCenter, write_cli_v2_token
+from support.program import one_error_line, stsenv
 
 QUIET = {"STSENV_QUIET": "1"}
 NOBODY = 65534

@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from fault_proxy import FAULTS, FaultProxy
-from fixtures.shells import SHELLS, InteractiveShell
+from support.fault_proxy import FAULTS, FaultProxy
+from support.shells import SHELLS, InteractiveShell
 
 StartShell = Callable[..., InteractiveShell]
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fixtures.shells import InteractiveShell
+from support.shells import InteractiveShell
 
 StartShell = Callable[..., InteractiveShell]
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fixtures.shells import REPO, SHELLS, InteractiveShell
+from support.shells import REPO, SHELLS, InteractiveShell
 
 from stsenv.envchange import MANAGED_VARS
 

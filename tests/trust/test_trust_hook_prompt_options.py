@@ -18,8 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fixtures.shells import InteractiveShell
-from trust_support import fish_quote
+from support.shells import InteractiveShell
+from support.trust import fish_quote
 
 StartShell = Callable[..., InteractiveShell]
 

@@ -15,12 +15,12 @@ import re
 from collections.abc import Callable
 
 import pytest
-from fixtures.shells import SHELLS, InteractiveShell
+from support.shells import SHELLS, InteractiveShell
 
 StartShell = Callable[..., InteractiveShell]
 
 EXPIRED = "stsenv: role s3Full expired; its credentials were cleared"
-REGION = "ap-northeast-1"  # the alias's region (tests/local_aws.py)
+REGION = "ap-northeast-1"  # the alias's region (tests/support/local_aws.py)
 
 # (rc lines, names whose definition must come back exactly)
 KEPT = {

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from fixtures.shells import SHELLS, InteractiveShell
+from support.shells import SHELLS, InteractiveShell
 
 StartShell = Callable[..., InteractiveShell]
 

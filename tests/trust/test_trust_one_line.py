@@ -9,8 +9,8 @@ import re
 from collections.abc import Callable
 
 import pytest
-from fixtures.identity_center import IdentityCenter
-from fixtures.shells import SHELLS, InteractiveShell
+from support.identity_center import IdentityCenter
+from support.shells import SHELLS, InteractiveShell
 
 StartShell = Callable[..., InteractiveShell]
 ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")

@@ -1,5 +1,5 @@
 """Issue 16 item 5: nothing a server, a portal, a config or an inherited variable says reaches
-the terminal raw. A hostile local IAM Identity Center (fixtures/identity_center.py) and a
+the terminal raw. A hostile local IAM Identity Center (support/identity_center.py) and a
 hostile stand-in STS answer with OSC/CSI sequences in every field they can; the real program
 prints one line each time, and no byte a terminal would act on reaches stdout or stderr."""
 
@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from fixtures.emulator import StandIn, sts_error
-from fixtures.identity_center import MOTO_ACCOUNT, IdentityCenter, write_cli_v2_token
-from program_support import STSENV, with_pythonpath
+from support.emulator import StandIn, sts_error
+from support.identity_center import MOTO_ACCOUNT, IdentityCenter, write_cli_v2_token
+from support.program import STSENV, with_pythonpath
 
 # What a terminal acts on: OSC (retitle) ended by BEL, CSI (clear the screen), the one-byte C1
 # CSI and OSC, DEL. JSON carries any of them; XML 1.0 (STS) only the C1 ones.

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from program_support import one_error_line, stsenv
+from support.program import one_error_line, stsenv
 
 QUIET = {"STSENV_QUIET": "1"}  # no "is active for" line: stderr holds only what is tested
 

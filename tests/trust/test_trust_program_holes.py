@@ -14,8 +14,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fixtures.emulator import Federation
-from program_support import one_error_line, stsenv, with_pythonpath
+from support.emulator import Federation
+from support.program import one_error_line, stsenv, with_pythonpath
 
 MARKER = "CACHEDIR.TAG"
 SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55\n"

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from program_support import STSENV, stsenv, with_pythonpath
+from support.program import STSENV, stsenv, with_pythonpath
 
 OTHER_UID = 4242  # not this user (the tests that give files away run as root, like CI)
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give files away")

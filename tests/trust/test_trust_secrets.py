@@ -23,13 +23,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from fixtures.shells import SHELLS, InteractiveShell, _tracer_of, need_tool
+from support.shells import SHELLS, InteractiveShell, _tracer_of, need_tool
+from support.trust import ROLE_ARN, long_term_env
 
 from stsenv import spec
 
 StartShell = Callable[..., InteractiveShell]
 
-ROLE_ARN = "arn:aws:iam::123456789012:role/s3FullforAssumeRole"
 MFA_SERIAL = "arn:aws:iam::123456789012:mfa/taro"
 TOKEN_CODE = "482913"
 # The local world lets taro call nothing but sts:AssumeRole, so the MFA code goes on the
@@ -40,14 +40,6 @@ MFA_ON_ASSUME = (
     else []
 )
 STSENV = [sys.executable, "-m", "stsenv"]
-
-
-def long_term_env(aws_world: object, aws_env: dict[str, str]) -> tuple[dict[str, str], str]:
-    """aws_env with taro's long-term keys in the environment instead of a profile."""
-    key, secret = aws_world.keys["taro"]  # type: ignore[attr-defined]
-    env = {k: v for k, v in aws_env.items() if k != "AWS_PROFILE"}
-    env.update({"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret})
-    return env, secret
 
 
 @contextlib.contextmanager

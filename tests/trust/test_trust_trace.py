@@ -11,8 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fixtures.shells import SHELLS, InteractiveShell
-from test_trust_secrets import ROLE_ARN, long_term_env
+from support.shells import SHELLS, InteractiveShell
+from support.trust import ROLE_ARN, long_term_env
 
 StartShell = Callable[..., InteractiveShell]
 
@@ -71,7 +71,7 @@ def test_entering_and_leaving_a_project_traces_no_secret(
     puts it back (leaving): with tracing on, neither copy shows a secret."""
     import subprocess
 
-    from fixtures.shells import VENV_BIN
+    from support.shells import VENV_BIN
 
     env, long_term_secret = long_term_env(aws_world, aws_env)
     env["STSENV_DATA_DIR"] = str(tmp_path / "data")

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 
 import pytest
-from fixtures.shells import InteractiveShell
+from support.shells import InteractiveShell
 
 StartShell = Callable[..., InteractiveShell]
 

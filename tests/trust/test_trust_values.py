@@ -22,10 +22,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fixtures.shells import SHELLS, InteractiveShell
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from trust_support import (
+from support.shells import SHELLS, InteractiveShell
+from support.trust import (
     CANARY,
     baseline_script,
     fish_quote,

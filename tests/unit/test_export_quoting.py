@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from dotenv import dotenv_values
-from fixtures.shells import shell_path
+from support.shells import shell_path
 
 from stsenv import exports, spec
 from stsenv.errors import UsageError

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
-from fixtures.emulator import STS_NS, StandIn, base_env
-from verbs_support import STSENV, one_error_line, stsenv
+from support.emulator import STS_NS, StandIn, base_env
+from support.verbs import STSENV, one_error_line, stsenv
 
 CORPUS = Path(__file__).resolve().parents[1] / "config_corpus"
 SHAPES = CORPUS / "shapes"

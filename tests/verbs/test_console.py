@@ -10,9 +10,9 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fixtures.emulator import Federation
-from local_aws import ACCOUNT, REGION, ROLE
-from verbs_support import one_error_line, stsenv
+from support.emulator import Federation
+from support.local_aws import ACCOUNT, REGION, ROLE
+from support.verbs import one_error_line, stsenv
 
 
 @pytest.fixture

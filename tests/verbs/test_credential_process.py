@@ -9,9 +9,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from fixtures.emulator import StandIn, assume_role_answer
-from local_aws import ROLE
-from verbs_support import STSENV, stsenv
+from support.emulator import StandIn, assume_role_answer
+from support.local_aws import ROLE
+from support.verbs import STSENV, stsenv
 
 STANDIN_ROLE = "arn:aws:iam::123456789012:role/standin"
 

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fixtures.shells import SHELLS, InteractiveShell
-from local_aws import ACCOUNT, REGION, ROLE
-from verbs_support import CREDENTIAL_NAMES, STSENV, one_error_line, read_env0, stsenv
+from support.local_aws import ACCOUNT, REGION, ROLE
+from support.shells import SHELLS, InteractiveShell
+from support.verbs import CREDENTIAL_NAMES, STSENV, one_error_line, read_env0, stsenv
 
 from stsenv import spec
 

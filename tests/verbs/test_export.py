@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from fixtures.shells import shell_path
-from local_aws import REGION, ROLE
-from verbs_support import CREDENTIAL_NAMES, STSENV, one_error_line, read_env0, stsenv
+from support.local_aws import REGION, ROLE
+from support.shells import shell_path
+from support.verbs import CREDENTIAL_NAMES, STSENV, one_error_line, read_env0, stsenv
 
 
 def exported(aws_env: dict[str, str], fmt: str) -> str:

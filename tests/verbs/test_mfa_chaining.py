@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from fixtures.emulator import STS_NS, StandIn, base_env, sts_error
-from verbs_support import STSENV, one_error_line, stsenv
+from support.emulator import STS_NS, StandIn, base_env, sts_error
+from support.verbs import STSENV, one_error_line, stsenv
 
 SERIAL = "arn:aws:iam::123456789012:mfa/taro"
 LONG_TERM_KEY = "AKIAIOSFODNN7EXAMPLE"

@@ -9,10 +9,10 @@ import time
 from collections.abc import Callable
 
 import pytest
-from fixtures.shells import SHELLS, InteractiveShell
 from hypothesis import given
 from hypothesis import strategies as st
-from local_aws import ACCOUNT, ROLE
+from support.local_aws import ACCOUNT, ROLE
+from support.shells import SHELLS, InteractiveShell
 
 from stsenv import use_args
 from stsenv.errors import UsageError
@@ -66,7 +66,7 @@ def test_refresh_without_a_role_changes_nothing(
 
 
 def test_refresh_needs_the_hook(aws_env: dict[str, str]) -> None:
-    from verbs_support import one_error_line, stsenv
+    from support.verbs import one_error_line, stsenv
 
     one_error_line(stsenv(aws_env, "refresh"), 5, "stsenv: `stsenv refresh` changes your shell")
 

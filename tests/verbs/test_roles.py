@@ -9,9 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fixtures.emulator import StandIn, assume_role_answer
-from fixtures.shells import SHELLS, InteractiveShell
-from verbs_support import one_error_line, stsenv
+from support.emulator import StandIn, assume_role_answer
+from support.shells import SHELLS, InteractiveShell
+from support.verbs import one_error_line, stsenv
 
 from stsenv import spec
 

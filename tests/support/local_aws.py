@@ -2,7 +2,7 @@
 with the world of the AWS CLI tutorial, with IAM authorization switched on afterwards so that
 permissions really are checked (`aws s3 mb` fails with the user's keys, works with the role's).
 
-    python tests/local_aws.py serve --env-file FILE   # start, provision, write FILE, wait
+    python tests/support/local_aws.py serve --env-file FILE   # start, provision, write FILE, wait
 
 The world (account 123456789012):
   user taro      keys in profile taro-prjZ; may only sts:AssumeRole the roles below
@@ -14,10 +14,10 @@ The world (account 123456789012):
   profile s3full   role_arn of s3FullforAssumeRole + source_profile taro-prjZ
   stsenv alias s3Full -> role_name s3FullforAssumeRole, source_profile taro-prjZ
   roles AdministratorAccess (anything) and ReadOnlyAccess (S3 read), trusted by user admin:
-        what the local IAM Identity Center (tests/fixtures/identity_center.py) hands out for
+        what the local IAM Identity Center (tests/support/identity_center.py) hands out for
         the permission sets of the same names
 
-    python tests/local_aws.py serve --sso --env-file FILE   # also a local IAM Identity
+    python tests/support/local_aws.py serve --sso --env-file FILE   # also a local IAM Identity
         Center: its endpoints in FILE, its SSO profiles (dev-admin, dev-read, legacy-admin,
         [sso-session corp]) added to the world's AWS config
 """
@@ -274,8 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         world.start()
         env = dict(world.env)
         if args.sso:
-            sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ for fixtures
-            from fixtures.identity_center import IdentityCenter, write_sso_config
+            sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # as a script: tests/
+            from support.identity_center import IdentityCenter, write_sso_config
 
             center = IdentityCenter(world)
             center.auto_approve = args.sso_auto_approve
@@ -283,8 +283,8 @@ def main(argv: list[str] | None = None) -> int:
             write_sso_config(world.config_file, append=True)
             env.update(center.env)
         if args.signin:
-            sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ for fixtures
-            from fixtures.signin_standin import SignInStandIn, login_config
+            sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # as a script: tests/
+            from support.signin_standin import SignInStandIn, login_config
 
             signin = SignInStandIn(world)
             signin.start()

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.emulator import VENV_BIN, base_env
-from local_aws import ACCOUNT, REGION, ROLE, free_port
+
+from support.emulator import VENV_BIN, base_env
+from support.local_aws import ACCOUNT, REGION, ROLE, free_port
 
 STSENV = str(Path(VENV_BIN) / "stsenv")
 AWS = str(Path(VENV_BIN) / "aws")

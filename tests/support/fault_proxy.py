@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
-from fixtures.loopback import QuietHandler, serve
+from support.loopback import QuietHandler, serve
 
 STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from fixtures.emulator import VENV_BIN
+from support.emulator import VENV_BIN
 
 STSENV = str(Path(VENV_BIN) / "stsenv")
 CREDENTIAL_NAMES = (

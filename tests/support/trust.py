@@ -133,3 +133,14 @@ def baseline_script(kind: str, baseline: dict[str, str | None], path: Path) -> P
             )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+ROLE_ARN = "arn:aws:iam::123456789012:role/s3FullforAssumeRole"
+
+
+def long_term_env(aws_world: object, aws_env: dict[str, str]) -> tuple[dict[str, str], str]:
+    """aws_env with taro's long-term keys in the environment instead of a profile."""
+    key, secret = aws_world.keys["taro"]  # type: ignore[attr-defined]
+    env = {k: v for k, v in aws_env.items() if k != "AWS_PROFILE"}
+    env.update({"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret})
+    return env, secret

@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from fixtures.emulator import VENV_BIN
+from support.emulator import VENV_BIN
 
 STSENV = str(Path(VENV_BIN) / "stsenv")
 

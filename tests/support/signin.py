@@ -1,0 +1,66 @@
+"""What the browser sign-in tests share (tests/signin): the stsenv program, a BROWSER command
+(headless Chromium, or curl) and the one-line failure rule."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from support.emulator import VENV_BIN
+
+STSENV = str(Path(VENV_BIN) / "stsenv")
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+CHROMIUM_FLAGS = (
+    "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+    "--disable-background-networking --disable-component-update --disable-sync"
+)
+
+
+def browser(tmp_path: Path, kind: str = "chromium") -> tuple[str, Path]:
+    """A BROWSER command (what Python's webbrowser runs with the URL) and the file it leaves
+    the last page in: headless Chromium following the redirects, or curl."""
+    page = tmp_path / f"{kind}-page.html"
+    script = tmp_path / f"{kind}-browser"
+    if kind == "chromium":
+        profile = tmp_path / "chromium-profile"
+        command = (
+            f'{CHROMIUM} {CHROMIUM_FLAGS} --user-data-dir="{profile}" --dump-dom "$1" '
+            f'>"{page}" 2>/dev/null'
+        )
+    else:
+        command = f'curl -sS -L -o "{page}" "$1"'
+    script.write_text(f"#!/bin/sh\n{command}\n")
+    script.chmod(0o755)
+    return str(script), page
+
+
+def run(
+    env: dict[str, str], *args: str, timeout: float = 90, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [STSENV, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def one_line(done: subprocess.CompletedProcess[str], status: int, *parts: str) -> str:
+    """The failure is one `stsenv:` line (after, at most, the line that told where to sign
+    in), nothing on stdout, no traceback."""
+    assert (done.returncode, done.stdout) == (status, ""), done.stderr
+    lines = done.stderr.splitlines()
+    told = [line for line in lines[:-1] if "open" in line]
+    assert len(lines) - len(told) == 1 and len(told) <= 1, done.stderr
+    assert all(line.startswith("stsenv: ") for line in lines), done.stderr
+    for part in parts:
+        assert part in lines[-1], lines[-1]
+    return lines[-1]
