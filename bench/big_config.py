@@ -28,27 +28,39 @@ def write_world(home: Path) -> dict[str, str]:
     """The files, and the environment that names them."""
     home.mkdir(parents=True, exist_ok=True)
     config, credentials, aliases = [], [], []
-    config.append("[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n"
-                  "sso_region = us-east-1\n")  # fmt: skip
+    config.append(
+        "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n"
+        "sso_region = us-east-1\n"
+    )
     for i in range(PROFILES):
         kind = i % 4
         if kind == 0:  # keys: in the credentials file, a region in the config
             config.append(f"[profile keys-{i:04d}]\nregion = us-east-1\n")
-            credentials.append(f"[keys-{i:04d}]\naws_access_key_id = AKIA{i:016d}\n"
-                               "aws_secret_access_key = not-a-secret\n")  # fmt: skip
+            credentials.append(
+                f"[keys-{i:04d}]\naws_access_key_id = AKIA{i:016d}\n"
+                "aws_secret_access_key = not-a-secret\n"
+            )
         elif kind == 1:
-            config.append(f"[profile role-{i:04d}]\nrole_arn = arn:aws:iam::123456789012:role/"
-                          f"team-{i:04d}\nsource_profile = keys-{i - 1:04d}\n"
-                          "duration_seconds = 3600\n")  # fmt: skip
+            config.append(
+                f"[profile role-{i:04d}]\nrole_arn = arn:aws:iam::123456789012:role/"
+                f"team-{i:04d}\nsource_profile = keys-{i - 1:04d}\n"
+                "duration_seconds = 3600\n"
+            )
         elif kind == 2:
-            config.append(f"[profile sso-{i:04d}]\nsso_session = corp\nsso_account_id = "
-                          f"{i:012d}\nsso_role_name = ReadOnly\nregion = eu-west-1\n")  # fmt: skip
+            config.append(
+                f"[profile sso-{i:04d}]\nsso_session = corp\nsso_account_id = "
+                f"{i:012d}\nsso_role_name = ReadOnly\nregion = eu-west-1\n"
+            )
         else:
-            config.append(f"[profile process-{i:04d}]\ncredential_process = "
-                          f"/usr/local/bin/vault-creds --account {i}\n")  # fmt: skip
+            config.append(
+                f"[profile process-{i:04d}]\ncredential_process = "
+                f"/usr/local/bin/vault-creds --account {i}\n"
+            )
     for a in range(ALIASES):
-        aliases.append(f'[roles.alias-{a:02d}]\nrole_arn = "arn:aws:iam::123456789012:role/'
-                       f'alias-{a:02d}"\nsource_profile = "keys-{a * 4:04d}"\n')  # fmt: skip
+        aliases.append(
+            f'[roles.alias-{a:02d}]\nrole_arn = "arn:aws:iam::123456789012:role/'
+            f'alias-{a:02d}"\nsource_profile = "keys-{a * 4:04d}"\n'
+        )
     (home / "config").write_text("\n".join(config))
     (home / "credentials").write_text("\n".join(credentials))
     (home / "stsenv.toml").write_text("\n".join(aliases))
@@ -65,8 +77,11 @@ def write_world(home: Path) -> dict[str, str]:
 
 
 # What the hook's wrapper hands `doctor` in a shell with the hook loaded (doctor passes).
-HOOKED = {"STSENV_SHELL": "bash", "STSENV_HOOK_VERSION": __version__,
-          "STSENV_PROMPT_HOOKS": "__stsenv_prompt_hook"}  # fmt: skip
+HOOKED = {
+    "STSENV_SHELL": "bash",
+    "STSENV_HOOK_VERSION": __version__,
+    "STSENV_PROMPT_HOOKS": "__stsenv_prompt_hook",
+}
 ROLES = "roles (2,500 profiles, 40 aliases)"
 DOCTOR = "doctor (2,500 profiles, 40 aliases)"
 TAB = "TAB after `stsenv use ` (2,500 profiles)"
@@ -84,8 +99,9 @@ def measure(results: Path, runs: int, warmup: int) -> tuple[Table, list[Budget]]
         stats = Hyperfine(results, warmup).group(commands, runs)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    table = Table("A large AWS config (bench/big_config.py)",
-                  ["command", "median (IQR)", "vs", "ratio"])  # fmt: skip
+    table = Table(
+        "A large AWS config (bench/big_config.py)", ["command", "median (IQR)", "vs", "ratio"]
+    )
     budgets: list[Budget] = []
     base = stats.get(ROLES)
     for label, what in ((ROLES, "`roles`"), (DOCTOR, "`doctor`"), (TAB, "TAB completion")):
@@ -117,8 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     verdicts = Table("Budgets (a large AWS config)", ["what", "budget", "measured", "verdict"])
     verdicts.rows = [b.cells() for b in budgets]
-    header = [f"command: `.venv/bin/python -m bench.big_config{' --quick' if args.quick else ''}`"
-              f" ({time.time() - started:.0f} s, load {os.getloadavg()[0]:.2f})"]  # fmt: skip
+    header = [
+        f"command: `.venv/bin/python -m bench.big_config{' --quick' if args.quick else ''}`"
+        f" ({time.time() - started:.0f} s, load {os.getloadavg()[0]:.2f})"
+    ]
     print(document(header, [verdicts, table], []))
     return 0
 

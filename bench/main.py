@@ -51,8 +51,17 @@ SESSION_NAME = "xx"  # the brief's "x" is refused by STS itself: 2 characters at
 
 def aws_assume_role(arn: str) -> list[str]:
     """The tutorial's `aws sts assume-role`, the peer every `use` figure is set against."""
-    return [str(PEERS / "aws"), "sts", "assume-role", "--role-arn", arn,
-            "--role-session-name", SESSION_NAME, "--duration-seconds", "3600"]  # fmt: skip
+    return [
+        str(PEERS / "aws"),
+        "sts",
+        "assume-role",
+        "--role-arn",
+        arn,
+        "--role-session-name",
+        SESSION_NAME,
+        "--duration-seconds",
+        "3600",
+    ]
 
 
 @dataclass(frozen=True)
@@ -720,8 +729,9 @@ def main(argv: list[str] | None = None) -> int:
         served = exec_server.measure(env, sts, results, runs=plan.slow_runs)
         print("bench: IAM Identity Center", flush=True)
         try:
-            sso_table, sso_budgets = bench_sso.measure(results, plan.runs, plan.slow_runs,
-                                                       plan.warmup)  # fmt: skip
+            sso_table, sso_budgets = bench_sso.measure(
+                results, plan.runs, plan.slow_runs, plan.warmup
+            )
             bench.tables.append(sso_table)
             bench.budgets += sso_budgets
         except (MeasureError, OSError, subprocess.SubprocessError, RuntimeError) as e:
@@ -736,16 +746,16 @@ def main(argv: list[str] | None = None) -> int:
         except (MeasureError, OSError, subprocess.SubprocessError, RuntimeError) as e:
             bench.errors.append(f"console sign-in sessions: {e}")
         try:  # a large AWS config: doctor, roles, TAB (bench/big_config.py; no network)
-            config_table, config_budgets = bench_big_config.measure(results, plan.runs,
-                                                                    plan.warmup)  # fmt: skip
+            config_table, config_budgets = bench_big_config.measure(results, plan.runs, plan.warmup)
             bench.tables.append(config_table)
             bench.budgets += config_budgets
         except (MeasureError, OSError, subprocess.SubprocessError) as e:
             bench.errors.append(f"a large AWS config: {e}")
         print("bench: the vault (stsenv keys)", flush=True)
         try:
-            keys_table, keys_budgets = bench_keys.measure(results, plan.runs, plan.slow_runs,
-                                                          plan.warmup)  # fmt: skip
+            keys_table, keys_budgets = bench_keys.measure(
+                results, plan.runs, plan.slow_runs, plan.warmup
+            )
             bench.tables.append(keys_table)
             bench.budgets += keys_budgets
         except (MeasureError, OSError, subprocess.SubprocessError, RuntimeError) as e:

@@ -48,8 +48,9 @@ def loadgen(results: Path) -> Path:
     endpoint's (50 Python processes on 2 cores time the scheduler and the interpreter)."""
     binary = results / "loadgen"
     if not binary.exists() or binary.stat().st_mtime < LOADGEN_SOURCE.stat().st_mtime:
-        subprocess.run(["gcc", "-O2", "-pthread", "-o", str(binary), str(LOADGEN_SOURCE)],
-                       check=True)  # fmt: skip
+        subprocess.run(
+            ["gcc", "-O2", "-pthread", "-o", str(binary), str(LOADGEN_SOURCE)], check=True
+        )
     return binary
 
 
@@ -62,9 +63,23 @@ ROUNDS = 5  # latency rounds of REQUESTS each: a burst elsewhere on 2 cores hits
 
 
 def _round(env: dict[str, str], results: Path) -> tuple[list[float], set[str]]:
-    done = subprocess.run([str(STSENV), "exec", "--server", TARGET, "--", str(loadgen(results)),
-                           str(CLIENTS), str(REQUESTS)], env=env, capture_output=True,
-                          text=True, timeout=300, check=True)  # fmt: skip
+    done = subprocess.run(
+        [
+            str(STSENV),
+            "exec",
+            "--server",
+            TARGET,
+            "--",
+            str(loadgen(results)),
+            str(CLIENTS),
+            str(REQUESTS),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     rows = [line.split() for line in done.stdout.splitlines()]
     if len(rows) != REQUESTS or any(len(row) != 2 for row in rows):
         raise ValueError(f"{sum(len(r) != 2 for r in rows)} requests got no credentials")
@@ -77,16 +92,37 @@ def latency(env: dict[str, str], sts: LocalSts, results: Path) -> dict[str, floa
     p99s = sorted(_quantile(samples, 0.99) for samples, _keys in rounds)
     samples = [s for found, _keys in rounds for s in found]
     keys = {k for _found, found_keys in rounds for k in found_keys}
-    alone = subprocess.run([str(STSENV), "exec", "--server", TARGET, "--", sys.executable, "-c",
-                            ALONE, str(REQUESTS), "0"], env=env, capture_output=True, text=True,
-                           timeout=300, check=True)  # fmt: skip
+    alone = subprocess.run(
+        [
+            str(STSENV),
+            "exec",
+            "--server",
+            TARGET,
+            "--",
+            sys.executable,
+            "-c",
+            ALONE,
+            str(REQUESTS),
+            "0",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     single = json.loads(alone.stdout)["samples"]
-    return {"alone_p50_ms": statistics.median(single) * 1e3,
-            "alone_p99_ms": _quantile(single, 0.99) * 1e3,
-            "p50_ms": statistics.median(samples) * 1e3, "p99_ms": p99s[len(p99s) // 2] * 1e3,
-            "p99_low_ms": p99s[0] * 1e3, "p99_high_ms": p99s[-1] * 1e3,
-            "requests": REQUESTS, "distinct_keys": len(keys),
-            "sts_calls": sts.requests() - before}  # fmt: skip
+    return {
+        "alone_p50_ms": statistics.median(single) * 1e3,
+        "alone_p99_ms": _quantile(single, 0.99) * 1e3,
+        "p50_ms": statistics.median(samples) * 1e3,
+        "p99_ms": p99s[len(p99s) // 2] * 1e3,
+        "p99_low_ms": p99s[0] * 1e3,
+        "p99_high_ms": p99s[-1] * 1e3,
+        "requests": REQUESTS,
+        "distinct_keys": len(keys),
+        "sts_calls": sts.requests() - before,
+    }
 
 
 def wall(env: dict[str, str], runs: int = WALL_RUNS) -> dict[str, float]:

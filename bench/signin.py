@@ -26,9 +26,13 @@ def _sign_in(env: dict[str, str], work: Path) -> None:
     browser = work / "curl-browser"
     browser.write_text('#!/bin/sh\nexec curl -sS -L -o /dev/null "$1"\n')
     browser.chmod(0o755)
-    done = subprocess.run([str(STSENV), "login", "--profile", "console"],
-                          env={**env, "BROWSER": str(browser)}, capture_output=True, text=True,
-                          timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [str(STSENV), "login", "--profile", "console"],
+        env={**env, "BROWSER": str(browser)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if done.returncode != 0:
         raise MeasureError(f"stsenv login failed: {done.stderr.strip()[-400:]}")
 
@@ -46,18 +50,21 @@ def measure(results: Path, runs: int, slow_runs: int, warmup: int) -> tuple[Tabl
         hyperfine = Hyperfine(results, warmup)
         python = Command("python -c pass", [str(PYTHON), "-c", "pass"], env)
         cached = Command("use console, cached", [str(STSENV), "use", "console"], hooked)
-        cold_login = Command("use console, cold",
-                             [str(STSENV), "use", "console", "--refresh"], hooked)  # fmt: skip
-        cold_role = Command("use s3full, cold",
-                            [str(STSENV), "use", "s3full", "--refresh"], role_env)  # fmt: skip
+        cold_login = Command(
+            "use console, cold", [str(STSENV), "use", "console", "--refresh"], hooked
+        )
+        cold_role = Command(
+            "use s3full, cold", [str(STSENV), "use", "s3full", "--refresh"], role_env
+        )
         fast = hyperfine.group([python, cached], runs)
         slow = hyperfine.group([cold_role, cold_login], slow_runs)
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
     stats = {**fast, **slow}
-    table = Table("Console sign-in sessions (bench/signin.py)",
-                  ["command", "median (IQR)", "vs", "ratio"])  # fmt: skip
+    table = Table(
+        "Console sign-in sessions (bench/signin.py)", ["command", "median (IQR)", "vs", "ratio"]
+    )
     budgets: list[Budget] = []
 
     def row(label: str, baseline: str | None) -> Stats | None:
@@ -77,15 +84,23 @@ def measure(results: Path, runs: int, slow_runs: int, warmup: int) -> tuple[Tabl
     role = row("use s3full, cold", None)
     login = row("use console, cold", "use s3full, cold")
     if base and use_cached:
-        budgets.append(Budget("`use` of a login_session profile, cached",
-                              "<= 4x `python -c pass`",
-                              f"{use_cached.ms()} = {ratio(use_cached.median, base.median)}",
-                              use_cached.median <= 4 * base.median))  # fmt: skip
+        budgets.append(
+            Budget(
+                "`use` of a login_session profile, cached",
+                "<= 4x `python -c pass`",
+                f"{use_cached.ms()} = {ratio(use_cached.median, base.median)}",
+                use_cached.median <= 4 * base.median,
+            )
+        )
     if role and login:
-        budgets.append(Budget("`use` of a login_session profile, cold",
-                              "<= 1.2x a cold role `use`",
-                              f"{login.ms()} vs {role.ms()} = {ratio(login.median, role.median)}",
-                              login.median <= 1.2 * role.median))  # fmt: skip
+        budgets.append(
+            Budget(
+                "`use` of a login_session profile, cold",
+                "<= 1.2x a cold role `use`",
+                f"{login.ms()} vs {role.ms()} = {ratio(login.median, role.median)}",
+                login.median <= 1.2 * role.median,
+            )
+        )
     return table, budgets
 
 
@@ -98,11 +113,14 @@ def main(argv: list[str] | None = None) -> int:
     runs, slow_runs = (5, 3) if args.quick else (40, 20)
     started = time.time()
     table, budgets = measure(results, runs, slow_runs, warmup=1 if args.quick else 3)
-    verdicts = Table("Budgets (console sign-in sessions)",
-                     ["what", "budget", "measured", "verdict"])  # fmt: skip
+    verdicts = Table(
+        "Budgets (console sign-in sessions)", ["what", "budget", "measured", "verdict"]
+    )
     verdicts.rows = [b.cells() for b in budgets]
-    header = [f"command: `.venv/bin/python -m bench.signin{' --quick' if args.quick else ''}` "
-              f"({time.time() - started:.0f} s, load {os.getloadavg()[0]:.2f})"]  # fmt: skip
+    header = [
+        f"command: `.venv/bin/python -m bench.signin{' --quick' if args.quick else ''}` "
+        f"({time.time() - started:.0f} s, load {os.getloadavg()[0]:.2f})"
+    ]
     print(document(header, [verdicts, table], []))
     return 0
 

@@ -27,8 +27,13 @@ ACCOUNTS, ROLES = 1000, ("AdministratorAccess", "ReadOnlyAccess", "Billing")
 def _sign_in_and_list(env: dict[str, str]) -> None:
     """Sign in (the local portal approves by itself) and cache a listing of 3,000 roles as
     `roles --sso` would have written it."""
-    done = subprocess.run([str(STSENV), "login", "--sso-session", "corp", "--no-browser"],
-                          env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [str(STSENV), "login", "--sso-session", "corp", "--no-browser"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if done.returncode != 0:
         raise MeasureError(f"stsenv login failed: {done.stderr.strip()[-400:]}")
     code = (
@@ -57,21 +62,25 @@ def measure(results: Path, runs: int, slow_runs: int, warmup: int) -> tuple[Tabl
         hyperfine = Hyperfine(results, warmup)
         python = Command("python -c pass", [str(PYTHON), "-c", "pass"], env)
         cached = Command("use dev-admin, cached", [str(STSENV), "use", "dev-admin"], hooked)
-        cold_sso = Command("use dev-admin, cold",
-                           [str(STSENV), "use", "dev-admin", "--refresh"], hooked)  # fmt: skip
-        cold_role = Command("use s3full, cold",
-                            [str(STSENV), "use", "s3full", "--refresh"], role_env)  # fmt: skip
+        cold_sso = Command(
+            "use dev-admin, cold", [str(STSENV), "use", "dev-admin", "--refresh"], hooked
+        )
+        cold_role = Command(
+            "use s3full, cold", [str(STSENV), "use", "s3full", "--refresh"], role_env
+        )
         listing = Command("roles --sso (3,000 cached)", [str(STSENV), "roles", "--sso"], env)
-        tab = Command("TAB after `stsenv use ` (3,000 cached)",
-                      [str(STSENV), "__complete", "bash", "use", ""], env)  # fmt: skip
+        tab = Command(
+            "TAB after `stsenv use ` (3,000 cached)",
+            [str(STSENV), "__complete", "bash", "use", ""],
+            env,
+        )
         fast = hyperfine.group([python, cached, listing, tab], runs)
         slow = hyperfine.group([cold_role, cold_sso], slow_runs)
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
     stats = {**fast, **slow}
-    table = Table("IAM Identity Center (bench/sso.py)",
-                  ["command", "median (IQR)", "vs", "ratio"])  # fmt: skip
+    table = Table("IAM Identity Center (bench/sso.py)", ["command", "median (IQR)", "vs", "ratio"])
     budgets: list[Budget] = []
 
     def row(label: str, baseline: str | None) -> Stats | None:
@@ -93,15 +102,27 @@ def measure(results: Path, runs: int, slow_runs: int, warmup: int) -> tuple[Tabl
     roles = row("roles --sso (3,000 cached)", None)
     completion = row("TAB after `stsenv use ` (3,000 cached)", None)
     if base and use_cached:
-        budgets.append(Budget("`use` of an SSO profile, cached", "<= 4x `python -c pass`",
-                              f"{use_cached.ms()} = {ratio(use_cached.median, base.median)}",
-                              use_cached.median <= 4 * base.median))  # fmt: skip
+        budgets.append(
+            Budget(
+                "`use` of an SSO profile, cached",
+                "<= 4x `python -c pass`",
+                f"{use_cached.ms()} = {ratio(use_cached.median, base.median)}",
+                use_cached.median <= 4 * base.median,
+            )
+        )
     if role and sso:
-        budgets.append(Budget("`use` of an SSO profile, cold", "<= 1.2x a cold role `use`",
-                              f"{sso.ms()} vs {role.ms()} = {ratio(sso.median, role.median)}",
-                              sso.median <= 1.2 * role.median))  # fmt: skip
-    for what, got in (("`roles --sso`, 3,000 cached roles", roles),
-                      ("TAB completion, 3,000 cached roles", completion)):  # fmt: skip
+        budgets.append(
+            Budget(
+                "`use` of an SSO profile, cold",
+                "<= 1.2x a cold role `use`",
+                f"{sso.ms()} vs {role.ms()} = {ratio(sso.median, role.median)}",
+                sso.median <= 1.2 * role.median,
+            )
+        )
+    for what, got in (
+        ("`roles --sso`, 3,000 cached roles", roles),
+        ("TAB completion, 3,000 cached roles", completion),
+    ):
         if got:
             budgets.append(Budget(what, "<= 100 ms", got.ms(), got.median <= 0.1))
     return table, budgets
@@ -118,8 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     table, budgets = measure(results, runs, slow_runs, warmup=1 if args.quick else 3)
     verdicts = Table("Budgets (IAM Identity Center)", ["what", "budget", "measured", "verdict"])
     verdicts.rows = [b.cells() for b in budgets]
-    header = [f"command: `.venv/bin/python -m bench.sso{' --quick' if args.quick else ''}` "
-              f"({time.time() - started:.0f} s, load {os.getloadavg()[0]:.2f})"]  # fmt: skip
+    header = [
+        f"command: `.venv/bin/python -m bench.sso{' --quick' if args.quick else ''}` "
+        f"({time.time() - started:.0f} s, load {os.getloadavg()[0]:.2f})"
+    ]
     print(document(header, [verdicts, table], []))
     return 0
 

@@ -27,33 +27,60 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
 # A step typed as "# +660" moves the shell's clock on by 660 s instead (libfaketime), then
 # presses Enter.
 STEPS: list[tuple[str, str, str]] = [
-    ("aws sts get-caller-identity --query Arn --output text", r"user/taro",
-     "you are IAM user taro, who may only assume roles"),
+    (
+        "aws sts get-caller-identity --query Arn --output text",
+        r"user/taro",
+        "you are IAM user taro, who may only assume roles",
+    ),
     ("aws s3 mb s3://stsenv-demo", r"AccessDenied", "so this is denied"),
-    ("stsenv use s3FullforAssumeRole --duration 45m", r"\[s3FullforAssumeRole 4[45]m\]",
-     "one word: role name -> ARN, AssumeRole, export; the prompt shows the minutes left"),
-    ("aws sts get-caller-identity --query Arn --output text", r"assumed-role/s3FullforAssumeRole",
-     ""),
+    (
+        "stsenv use s3FullforAssumeRole --duration 45m",
+        r"\[s3FullforAssumeRole 4[45]m\]",
+        "one word: role name -> ARN, AssumeRole, export; the prompt shows the minutes left",
+    ),
+    (
+        "aws sts get-caller-identity --query Arn --output text",
+        r"assumed-role/s3FullforAssumeRole",
+        "",
+    ),
     ("aws s3 mb s3://stsenv-demo", r"make_bucket: stsenv-demo", "now it works"),
     ("stsenv status", r"remaining", ""),
     ("stsenv clear", r"^(?!.*\[s3Full).*demo:0 \$ $", "the shell is exactly as it was"),
     ("aws s3 mb s3://stsenv-demo-2", r"AccessDenied", "taro again"),
-    ("stsenv login --sso-session corp --no-browser", r"signed in to sso-session corp",
-     "IAM Identity Center: the device-code sign-in (the local portal approves it by itself)"),
+    (
+        "stsenv login --sso-session corp --no-browser",
+        r"signed in to sso-session corp",
+        "IAM Identity Center: the device-code sign-in (the local portal approves it by itself)",
+    ),
     ("stsenv roles --sso", r"prjZ-prod/ReadOnlyAccess", "every account and role of the sign-in"),
     ("stsenv use dev-admin", r"\[dev-admin (59|60)m\]", "an SSO profile is a target"),
     ("aws s3 mb s3://stsenv-demo-sso", r"make_bucket: stsenv-demo-sso", ""),
-    ("stsenv use prjZ-prod/ReadOnlyAccess", r"\[prjZ-prod/ReadOnlyAccess (59|60)m\]",
-     "ACCOUNT/ROLE of the sign-in, with no profile written for it"),
+    (
+        "stsenv use prjZ-prod/ReadOnlyAccess",
+        r"\[prjZ-prod/ReadOnlyAccess (59|60)m\]",
+        "ACCOUNT/ROLE of the sign-in, with no profile written for it",
+    ),
     ("stsenv clear", r"^(?!.*\[).*demo:0 \$ $", ""),
-    ("stsenv use s3FullforAssumeRole --duration 15m", r"\[s3FullforAssumeRole 1[45]m\]",
-     "a short role, to watch it run out"),
-    ("# +660", r"expires in [34]m",
-     "...11 minutes later (this shell's clock moved): the last minutes are flagged once"),
-    ("# +960", r"role s3FullforAssumeRole expired; its credentials were cleared",
-     "...at expiry the prompt hook clears the role by itself"),
-    ("aws sts get-caller-identity --query Arn --output text", r"user/taro",
-     "and the shell is taro's again"),
+    (
+        "stsenv use s3FullforAssumeRole --duration 15m",
+        r"\[s3FullforAssumeRole 1[45]m\]",
+        "a short role, to watch it run out",
+    ),
+    (
+        "# +660",
+        r"expires in [34]m",
+        "...11 minutes later (this shell's clock moved): the last minutes are flagged once",
+    ),
+    (
+        "# +960",
+        r"role s3FullforAssumeRole expired; its credentials were cleared",
+        "...at expiry the prompt hook clears the role by itself",
+    ),
+    (
+        "aws sts get-caller-identity --query Arn --output text",
+        r"user/taro",
+        "and the shell is taro's again",
+    ),
 ]
 
 
@@ -77,17 +104,31 @@ def main(argv: list[str]) -> int:
     library = libfaketime()
     if library:
         clock.write_text("+0\n")
-        env.update({"LD_PRELOAD": library, "FAKETIME_TIMESTAMP_FILE": str(clock),
-                    "FAKETIME_NO_CACHE": "1", "NO_FAKE_STAT": "1",
-                    "FAKETIME_DONT_FAKE_MONOTONIC": "1"})  # fmt: skip
+        env.update(
+            {
+                "LD_PRELOAD": library,
+                "FAKETIME_TIMESTAMP_FILE": str(clock),
+                "FAKETIME_NO_CACHE": "1",
+                "NO_FAKE_STAT": "1",
+                "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+            }
+        )
     else:
-        print(f"(libfaketime is not installed: the walkthrough skips the {len(CLOCK_STEPS)} "
-              "steps that need the shell's clock moved: the countdown to the clear at expiry)")
+        print(
+            f"(libfaketime is not installed: the walkthrough skips the {len(CLOCK_STEPS)} "
+            "steps that need the shell's clock moved: the countdown to the clear at expiry)"
+        )
         steps = [s for s in STEPS if s not in CLOCK_STEPS]
     # Under libfaketime a preloaded `env` starts bash: bash replaces setenv(), and libfaketime
     # must set itself up outside it or it never sees its clock file change.
-    shell = pexpect.spawn("/usr/bin/env", ["bash", "--rcfile", str(rcfile), "-i"], env=env,
-                          encoding="utf-8", timeout=90, dimensions=(50, 200))  # fmt: skip
+    shell = pexpect.spawn(
+        "/usr/bin/env",
+        ["bash", "--rcfile", str(rcfile), "-i"],
+        env=env,
+        encoding="utf-8",
+        timeout=90,
+        dimensions=(50, 200),
+    )
     shell.expect(PROMPT)
     print(ANSI.sub("", str(shell.before)).strip())
     failed = []
@@ -116,14 +157,17 @@ def main(argv: list[str]) -> int:
     shell.sendline("exit")
     shell.expect(pexpect.EOF)
     if failed:
-        print(f"\nwalkthrough: {len(failed)} step(s) did not behave as expected: "
-              + "; ".join(failed))  # fmt: skip
+        print(
+            f"\nwalkthrough: {len(failed)} step(s) did not behave as expected: " + "; ".join(failed)
+        )
         return 1
     print(f"\nwalkthrough: all {len(steps)} steps behaved as expected")
     if len(steps) < len(STEPS):
         skipped = "; ".join(typed for typed, _expected, _caption in CLOCK_STEPS)
-        print(f"walkthrough: skipped {len(STEPS) - len(steps)} steps that need libfaketime "
-              f"(apt-get install faketime): {skipped}")
+        print(
+            f"walkthrough: skipped {len(STEPS) - len(steps)} steps that need libfaketime "
+            f"(apt-get install faketime): {skipped}"
+        )
     return 0
 
 

@@ -26,9 +26,7 @@ if TYPE_CHECKING:
 class RoleEntry:
     __slots__ = ("active", "duration", "expires", "kind", "minutes_left", "name", "role", "source")
 
-    def __init__(
-        self, name: str, kind: str, role: str, source: str, duration: int | None
-    ) -> None:
+    def __init__(self, name: str, kind: str, role: str, source: str, duration: int | None) -> None:
         self.name = name  # what `stsenv use` takes
         self.kind = kind  # "alias" (config.toml) or "profile" (AWS config)
         self.role = role  # role ARN, or a role name still to resolve
@@ -102,8 +100,13 @@ def _stored_sessions(settings: Settings) -> set[str]:
 
 
 # Kinds whose session length is not ours to choose (the portal's or the provider's).
-AWS_DECIDES_DURATION = ("sso profile", "web identity profile", "credential_process profile",
-                        "login_session profile", "temporary keys profile")  # fmt: skip
+AWS_DECIDES_DURATION = (
+    "sso profile",
+    "web identity profile",
+    "credential_process profile",
+    "login_session profile",
+    "temporary keys profile",
+)
 
 
 def _profile_entry(name: str, profile: Mapping[str, object]) -> RoleEntry | None:
@@ -118,27 +121,40 @@ def _profile_entry(name: str, profile: Mapping[str, object]) -> RoleEntry | None
     if kind == kinds.ROLE:
         source = profile.get("source_profile") or (
             f"credential_source {profile.get('credential_source')}"
-            if profile.get("credential_source") else "none")  # fmt: skip
+            if profile.get("credential_source")
+            else "none"
+        )
         return RoleEntry(name, "profile", str(profile["role_arn"]), str(source), duration)
     if kind == kinds.SSO:
         sign_in = profile.get("sso_session") or profile.get("sso_start_url")
         role = f"{profile.get('sso_account_id')}/{profile.get('sso_role_name')}"
         return RoleEntry(name, "sso profile", role, f"IAM Identity Center {sign_in}", None)
     if kind == kinds.TEMPORARY:
-        return RoleEntry(name, "temporary keys profile", "its session token (as it is)",
-                         "its own temporary keys", None)  # fmt: skip
+        return RoleEntry(
+            name,
+            "temporary keys profile",
+            "its session token (as it is)",
+            "its own temporary keys",
+            None,
+        )
     if kind == kinds.KEYS:
         return RoleEntry(name, "keys profile", "sts:GetSessionToken", "its own keys", duration)
     if kind == kinds.VAULT:
-        return RoleEntry(name, "vault profile", "sts:GetSessionToken", "its key in the keychain",
-                         duration)  # fmt: skip
+        return RoleEntry(
+            name, "vault profile", "sts:GetSessionToken", "its key in the keychain", duration
+        )
     if kind == kinds.BOTOCORE:
         what = "web identity" if "role_arn" in profile else "credential_process"
         role = str(profile.get("role_arn") or "its credentials")
         return RoleEntry(name, f"{what} profile", role, what, None)
     if kind == kinds.LOGIN:
-        return RoleEntry(name, "login_session profile", "its console session",
-                         f"aws login {str(profile.get('login_session'))[:80]}", None)  # fmt: skip
+        return RoleEntry(
+            name,
+            "login_session profile",
+            "its console session",
+            f"aws login {str(profile.get('login_session'))[:80]}",
+            None,
+        )
     return None
 
 
@@ -184,8 +200,12 @@ def sso_target(account_name: str, role_name: str) -> str:
     return f"{account_name}/{role_name}"
 
 
-def sso_targets(environ: Mapping[str, str], settings: Settings, now: int,
-                sections: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:  # fmt: skip
+def sso_targets(
+    environ: Mapping[str, str],
+    settings: Settings,
+    now: int,
+    sections: Mapping[str, Any] | None = None,
+) -> list[tuple[str, str]]:
     """(ACCOUNT/ROLE, description) of every sign-in in the AWS config (`sections`, read
     when not given) whose listing is cached (`stsenv roles --sso` makes one): for the
     picker and TAB completion."""
@@ -202,8 +222,9 @@ def sso_targets(environ: Mapping[str, str], settings: Settings, now: int,
     found: dict[str, str] = {}
     for sign_in in sign_ins:
         for a in sso_listing.load_cached_assignments(sign_in, settings, now) or ():
-            found.setdefault(sso_target(a.account_name, a.role_name),
-                             f"{sign_in.label}: account {a.account_id}")  # fmt: skip
+            found.setdefault(
+                sso_target(a.account_name, a.role_name), f"{sign_in.label}: account {a.account_id}"
+            )
     return sorted(found.items())
 
 

@@ -114,7 +114,7 @@ def build_app(settings: Settings) -> Any:
         epilog="Examples:  stsenv use s3Full --duration 2h  |  stsenv login  |  stsenv use "
         "dev-admin  |  stsenv roles --sso  |  stsenv status --json  |  stsenv clear  |  "
         "stsenv exec --server s3Full -- terraform apply  |  stsenv export s3Full --output "
-        "s3Full.env.  Set-up: eval \"$(stsenv hook zsh)\" in ~/.zshrc (README.md).",
+        's3Full.env.  Set-up: eval "$(stsenv hook zsh)" in ~/.zshrc (README.md).',
     )
 
     version_flag, version_help = spec.ROOT_OPTIONS[0]

@@ -17,5 +17,6 @@ def inert(text: str) -> str:
     """`text` with every character a terminal would act on shown escaped (one line)."""
     if text.isprintable():
         return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
-                   for c in text)  # fmt: skip
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
+    )

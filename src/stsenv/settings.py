@@ -45,8 +45,10 @@ def aws_config_paths(env: Mapping[str, str]) -> tuple[str, str]:
     """The AWS config and credentials files, computed as botocore computes them
     (configloader.raw_config_parse: `$VAR`/`${VAR}` expanded, then `~`), from `env`."""
     found = []
-    for variable, default in (("AWS_CONFIG_FILE", "~/.aws/config"),
-                              ("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")):  # fmt: skip
+    for variable, default in (
+        ("AWS_CONFIG_FILE", "~/.aws/config"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
+    ):
         path = env.get(variable, default)
         found.append(os.path.expanduser(_expand_vars(path, env)))
     return found[0], found[1]

@@ -85,9 +85,11 @@ PROJECT_PATH = Param(
 )
 JSON = Param("json", "Print JSON instead of text.", flag="--json", boolean=True)
 SHELL = Param(
-    "shell", f"{one_of(SHELL_NAMES)} (detected when omitted).", metavar="SHELL",
+    "shell",
+    f"{one_of(SHELL_NAMES)} (detected when omitted).",
+    metavar="SHELL",
     choices=SHELL_NAMES,
-)  # fmt: skip
+)
 TARGET = Param(
     "target",
     "Alias from stsenv's config, AWS profile (role, IAM Identity Center, keys, "
@@ -248,8 +250,12 @@ VERBS: tuple[Verb, ...] = (
                 boolean=True,
             ),
             SSO_SESSION,
-            Param("refresh", "With --sso: list again, not from the cache.", flag="--refresh",
-                  boolean=True),
+            Param(
+                "refresh",
+                "With --sso: list again, not from the cache.",
+                flag="--refresh",
+                boolean=True,
+            ),
         ),
     ),
     Verb(
@@ -257,13 +263,26 @@ VERBS: tuple[Verb, ...] = (
         "Sign in to IAM Identity Center, or a login_session profile's console session, in the "
         "browser (device code or pasted code without one); the AWS CLI and SDKs share it.",
         (
-            Param("profile", "Sign in for this AWS profile's sign-in.", flag="--profile",
-                  metavar="PROFILE"),
+            Param(
+                "profile",
+                "Sign in for this AWS profile's sign-in.",
+                flag="--profile",
+                metavar="PROFILE",
+            ),
             SSO_SESSION,
-            Param("no_browser", "Print the address and code only; open no browser.",
-                  flag="--no-browser", boolean=True),
-            Param("remote", "As --no-browser (the name `aws login` gives it): sign in on "
-                  "another device and paste back the code.", flag="--remote", boolean=True),
+            Param(
+                "no_browser",
+                "Print the address and code only; open no browser.",
+                flag="--no-browser",
+                boolean=True,
+            ),
+            Param(
+                "remote",
+                "As --no-browser (the name `aws login` gives it): sign in on "
+                "another device and paste back the code.",
+                flag="--remote",
+                boolean=True,
+            ),
         ),
         baseline=True,
     ),
@@ -272,8 +291,12 @@ VERBS: tuple[Verb, ...] = (
         "Sign out of IAM Identity Center (or a login_session profile's console session) and "
         "forget the role credentials cached from it.",
         (
-            Param("profile", "Sign out of this AWS profile's sign-in.", flag="--profile",
-                  metavar="PROFILE"),
+            Param(
+                "profile",
+                "Sign out of this AWS profile's sign-in.",
+                flag="--profile",
+                metavar="PROFILE",
+            ),
             SSO_SESSION,
         ),
         module="login",
@@ -430,8 +453,7 @@ VERBS: tuple[Verb, ...] = (
     ),
     Verb(
         "completion",
-        f"Print the TAB-completion script for {one_of(SHELL_NAMES)} (the hook loads it by "
-        "itself).",
+        f"Print the TAB-completion script for {one_of(SHELL_NAMES)} (the hook loads it by itself).",
         (SHELL,),
         module="hook",
     ),

@@ -50,12 +50,18 @@ def test_standin_success_is_cached(standin: StandIn, standin_env: dict[str, str]
     ("code", "message", "words"),
     [
         ("ExpiredToken", "The security token included in the request is expired", "have expired"),
-        ("InvalidClientTokenId", "The security token included in the request is invalid.",
-         "were rejected (InvalidClientTokenId)"),
-        ("SignatureDoesNotMatch", "The request signature we calculated does not match",
-         "were rejected (SignatureDoesNotMatch)"),
+        (
+            "InvalidClientTokenId",
+            "The security token included in the request is invalid.",
+            "were rejected (InvalidClientTokenId)",
+        ),
+        (
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match",
+            "were rejected (SignatureDoesNotMatch)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_source_token_problems(
     standin: StandIn, standin_env: dict[str, str], code: str, message: str, words: str
 ) -> None:
@@ -69,9 +75,12 @@ def test_source_token_problems(
 def test_rejected_mfa_code(standin: StandIn, standin_env: dict[str, str]) -> None:
     standin.script(
         "AssumeRole",
-        sts_error("AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time "
-                  "pass code. ", 403),
-    )  # fmt: skip
+        sts_error(
+            "AccessDenied",
+            "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
+            403,
+        ),
+    )
     error = fails(standin_env, mfa_serial=SERIAL, token_code="482913", no_mfa_session=True)
     assert isinstance(error, AwsDenied)
     assert error.message.startswith(f"the MFA code for {SERIAL} was rejected")
@@ -83,9 +92,13 @@ def test_access_denied_names_the_caller_and_the_role(
 ) -> None:
     standin.script(
         "AssumeRole",
-        sts_error("AccessDenied", "User: arn:aws:iam::123456789012:user/taro is not authorized "
-                  f"to perform: sts:AssumeRole on resource: {ROLE_ARN}", 403),
-    )  # fmt: skip
+        sts_error(
+            "AccessDenied",
+            "User: arn:aws:iam::123456789012:user/taro is not authorized "
+            f"to perform: sts:AssumeRole on resource: {ROLE_ARN}",
+            403,
+        ),
+    )
     error = fails(standin_env)
     assert error.message.startswith(
         f"arn:aws:iam::123456789012:user/taro may not assume {ROLE_ARN}"
@@ -97,16 +110,21 @@ def test_duration_above_the_roles_maximum_names_the_limit(
 ) -> None:
     standin.script(
         "AssumeRole",
-        sts_error("ValidationError", "The requested DurationSeconds exceeds the "
-                  "MaxSessionDuration set for this role."),
-    )  # fmt: skip
+        sts_error(
+            "ValidationError",
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+        ),
+    )
     standin.script(
         "GetRole",
-        (200, "<GetRoleResponse xmlns='https://iam.amazonaws.com/doc/2010-05-08/'><GetRoleResult>"
-              f"<Role><Arn>{ROLE_ARN}</Arn><RoleName>s3FullforAssumeRole</RoleName>"
-              "<MaxSessionDuration>7200</MaxSessionDuration></Role></GetRoleResult>"
-              "</GetRoleResponse>"),
-    )  # fmt: skip
+        (
+            200,
+            "<GetRoleResponse xmlns='https://iam.amazonaws.com/doc/2010-05-08/'><GetRoleResult>"
+            f"<Role><Arn>{ROLE_ARN}</Arn><RoleName>s3FullforAssumeRole</RoleName>"
+            "<MaxSessionDuration>7200</MaxSessionDuration></Role></GetRoleResult>"
+            "</GetRoleResponse>",
+        ),
+    )
     error = fails(standin_env, duration="3h")
     assert isinstance(error, AwsDenied) and error.exit_code == 3
     assert error.message == (
@@ -120,9 +138,11 @@ def test_duration_error_when_the_limit_cannot_be_read(
 ) -> None:
     standin.script(
         "AssumeRole",
-        sts_error("ValidationError", "The requested DurationSeconds exceeds the "
-                  "MaxSessionDuration set for this role."),
-    )  # fmt: skip
+        sts_error(
+            "ValidationError",
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+        ),
+    )
     standin.script("GetRole", sts_error("AccessDenied", "not allowed", 403))
     error = fails(standin_env, duration="2h")
     assert "exceeds the maximum session duration of" in error.message
@@ -131,9 +151,12 @@ def test_duration_error_when_the_limit_cannot_be_read(
 def test_role_chaining_limit(standin: StandIn, standin_env: dict[str, str]) -> None:
     standin.script(
         "AssumeRole",
-        sts_error("ValidationError", "The requested DurationSeconds exceeds the 1 hour session "
-                  "limit for roles assumed by role chaining."),
-    )  # fmt: skip
+        sts_error(
+            "ValidationError",
+            "The requested DurationSeconds exceeds the 1 hour session "
+            "limit for roles assumed by role chaining.",
+        ),
+    )
     error = fails(standin_env, duration="2h")
     assert "role chaining allows at most 1h" in error.message
 

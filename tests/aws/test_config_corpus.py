@@ -78,8 +78,11 @@ def botocore_full_config(env: dict[str, str]) -> dict[str, Any] | bx.ConfigParse
             return e
 
 
-@pytest.mark.parametrize(("case", "config", "credentials"), AS_CONFIG + AS_CREDENTIALS,
-                         ids=[c[0] for c in AS_CONFIG + AS_CREDENTIALS])  # fmt: skip
+@pytest.mark.parametrize(
+    ("case", "config", "credentials"),
+    AS_CONFIG + AS_CREDENTIALS,
+    ids=[c[0] for c in AS_CONFIG + AS_CREDENTIALS],
+)
 def test_the_files_read_as_botocore_reads_them(
     case: str, config: str, credentials: str, tmp_path: Path
 ) -> None:
@@ -154,8 +157,14 @@ class AskedForMfa(Exception):
 
 
 # What botocore raises when AWS or the sign-in answered: the profile's config was accepted.
-_AWS_ANSWERED = (bx.ClientError, bx.EndpointConnectionError, bx.SSOTokenLoadError,
-                 bx.TokenRetrievalError, bx.UnauthorizedSSOTokenError, AskedForMfa)  # fmt: skip
+_AWS_ANSWERED = (
+    bx.ClientError,
+    bx.EndpointConnectionError,
+    bx.SSOTokenLoadError,
+    bx.TokenRetrievalError,
+    bx.UnauthorizedSSOTokenError,
+    AskedForMfa,
+)
 
 
 def botocore_verdict(name: str, env: dict[str, str]) -> str:
@@ -209,8 +218,9 @@ def disagreements() -> Iterator[dict[tuple[str, str], str]]:
         Path(report).write_text(json.dumps({"cases": corpus_size(), "stricter": rows}, indent=1))
 
 
-@pytest.mark.parametrize(("case", "config", "credentials"), AS_CONFIG,
-                         ids=[c[0] for c in AS_CONFIG])  # fmt: skip
+@pytest.mark.parametrize(
+    ("case", "config", "credentials"), AS_CONFIG, ids=[c[0] for c in AS_CONFIG]
+)
 def test_every_tool_and_every_profile_as_botocore_sees_it(
     case: str,
     config: str,

@@ -47,8 +47,18 @@ aws_secret_access_key = x
 aws_access_key_id = AKIADEFAULT
 aws_secret_access_key = x
 """
-SOURCES: list[str | None] = [None, "cfgkeys", "credkeys", "role", "envrole", "sso", "process",
-                             "settings", "partial", "missing"]  # fmt: skip
+SOURCES: list[str | None] = [
+    None,
+    "cfgkeys",
+    "credkeys",
+    "role",
+    "envrole",
+    "sso",
+    "process",
+    "settings",
+    "partial",
+    "missing",
+]
 _CALLS_OUT = ("custom-process", "container-role", "iam-role")
 
 
@@ -87,10 +97,14 @@ def test_each_source_answered_as_botocore_answers_it_alone(
 ) -> None:
     (tmp_path / "config").write_text(CONFIG)
     (tmp_path / "credentials").write_text(CREDENTIALS)
-    env = {"HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "config"),
-           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
-           "AWS_EC2_METADATA_DISABLED": "true", "AWS_ACCESS_KEY_ID": "AKIAENV",
-           "AWS_SECRET_ACCESS_KEY": "x"}  # fmt: skip
+    env = {
+        "HOME": str(tmp_path),
+        "AWS_CONFIG_FILE": str(tmp_path / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_ACCESS_KEY_ID": "AKIAENV",
+        "AWS_SECRET_ACCESS_KEY": "x",
+    }
     if aws_profile:
         env["AWS_PROFILE"] = aws_profile
     found = checks.credentials_methods(SOURCES, env)

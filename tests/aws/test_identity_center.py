@@ -78,9 +78,14 @@ def device_flow(oidc: Any, scopes: list[str] | None = None) -> tuple[dict[str, A
 
 
 def poll(oidc: Any, client: dict[str, Any], auth: dict[str, Any]) -> dict[str, Any]:
-    return dict(oidc.create_token(grantType=DEVICE_GRANT, clientId=client["clientId"],
-                                  clientSecret=client["clientSecret"],
-                                  deviceCode=auth["deviceCode"]))  # fmt: skip
+    return dict(
+        oidc.create_token(
+            grantType=DEVICE_GRANT,
+            clientId=client["clientId"],
+            clientSecret=client["clientSecret"],
+            deviceCode=auth["deviceCode"],
+        )
+    )
 
 
 # --- SSO-OIDC with botocore's client ---------------------------------------------------------
@@ -109,14 +114,20 @@ def test_device_grant_with_botocore(center: IdentityCenter) -> None:
     with pytest.raises(oidc.exceptions.InvalidGrantException):  # a device code works once
         poll(oidc, client, auth)
 
-    refreshed = oidc.create_token(grantType="refresh_token", clientId=client["clientId"],
-                                  clientSecret=client["clientSecret"],
-                                  refreshToken=token["refreshToken"])  # fmt: skip
+    refreshed = oidc.create_token(
+        grantType="refresh_token",
+        clientId=client["clientId"],
+        clientSecret=client["clientSecret"],
+        refreshToken=token["refreshToken"],
+    )
     assert refreshed["accessToken"] != token["accessToken"] and refreshed["refreshToken"]
     with pytest.raises(oidc.exceptions.InvalidGrantException) as reused:  # refresh rotates
-        oidc.create_token(grantType="refresh_token", clientId=client["clientId"],
-                          clientSecret=client["clientSecret"],
-                          refreshToken=token["refreshToken"])  # fmt: skip
+        oidc.create_token(
+            grantType="refresh_token",
+            clientId=client["clientId"],
+            clientSecret=client["clientSecret"],
+            refreshToken=token["refreshToken"],
+        )
     assert reused.value.response["error"] == "invalid_grant"
     assert center.calls["CreateToken"] == 5 and center.calls["RegisterClient"] == 1
 
@@ -177,12 +188,21 @@ def test_portal_operations_with_botocore(center: IdentityCenter, aws_world: Loca
     pages = list(sso.get_paginator("list_accounts").paginate(accessToken=token))
     accounts = [a for page in pages for a in page["accountList"]]
     assert [(a["accountId"], a["accountName"]) for a in accounts] == [
-        (MOTO_ACCOUNT, "prjZ-dev"), ("210987654321", "prjZ-prod")]  # fmt: skip
+        (MOTO_ACCOUNT, "prjZ-dev"),
+        ("210987654321", "prjZ-prod"),
+    ]
     assert center.calls["ListAccounts"] == 2 and "nextToken" in pages[0]
-    roles = [r for page in sso.get_paginator("list_account_roles").paginate(
-        accessToken=token, accountId="210987654321") for r in page["roleList"]]  # fmt: skip
-    assert roles == [{"roleName": "AdministratorAccess", "accountId": "210987654321"},
-                     {"roleName": "ReadOnlyAccess", "accountId": "210987654321"}]  # fmt: skip
+    roles = [
+        r
+        for page in sso.get_paginator("list_account_roles").paginate(
+            accessToken=token, accountId="210987654321"
+        )
+        for r in page["roleList"]
+    ]
+    assert roles == [
+        {"roleName": "AdministratorAccess", "accountId": "210987654321"},
+        {"roleName": "ReadOnlyAccess", "accountId": "210987654321"},
+    ]
 
     before = time.time()
     given = sso.get_role_credentials(
@@ -192,17 +212,22 @@ def test_portal_operations_with_botocore(center: IdentityCenter, aws_world: Loca
     # Real credentials of the local world, for the role of the permission set's name.
     import boto3
 
-    sts = boto3.client("sts", endpoint_url=aws_world.endpoint, region_name="ap-northeast-1",
-                       aws_access_key_id=given["accessKeyId"],
-                       aws_secret_access_key=given["secretAccessKey"],
-                       aws_session_token=given["sessionToken"])  # fmt: skip
+    sts = boto3.client(
+        "sts",
+        endpoint_url=aws_world.endpoint,
+        region_name="ap-northeast-1",
+        aws_access_key_id=given["accessKeyId"],
+        aws_secret_access_key=given["secretAccessKey"],
+        aws_session_token=given["sessionToken"],
+    )
     assert sts.get_caller_identity()["Arn"] == ADMIN_ARN
 
     sso.logout(accessToken=token)
     assert center.logged_out == [token] and not center.token_is_valid(token)
     with pytest.raises(sso.exceptions.UnauthorizedException):
-        sso.get_role_credentials(accessToken=token, accountId=MOTO_ACCOUNT,
-                                 roleName="AdministratorAccess")  # fmt: skip
+        sso.get_role_credentials(
+            accessToken=token, accountId=MOTO_ACCOUNT, roleName="AdministratorAccess"
+        )
 
 
 @pytest.mark.usefixtures("endpoint_env")
@@ -231,12 +256,14 @@ def test_portal_errors_parse_as_aws_sends_them(center: IdentityCenter) -> None:
 
     center.faults["GetRoleCredentials"] = "unauthorized"  # revoked mid-way
     with pytest.raises(sso.exceptions.UnauthorizedException):
-        sso.get_role_credentials(accessToken=token, accountId=MOTO_ACCOUNT,
-                                 roleName="ReadOnlyAccess")  # fmt: skip
+        sso.get_role_credentials(
+            accessToken=token, accountId=MOTO_ACCOUNT, roleName="ReadOnlyAccess"
+        )
 
     center.faults["GetRoleCredentials"] = "garbage"  # a proxy's HTML page, status 200
-    answer = sso.get_role_credentials(accessToken=token, accountId=MOTO_ACCOUNT,
-                                      roleName="ReadOnlyAccess")  # fmt: skip
+    answer = sso.get_role_credentials(
+        accessToken=token, accountId=MOTO_ACCOUNT, roleName="ReadOnlyAccess"
+    )
     assert "roleCredentials" not in answer
 
 
@@ -247,8 +274,9 @@ def test_a_hanging_portal_times_out_in_botocore(center: IdentityCenter) -> None:
     center.faults["GetRoleCredentials"] = "hang"
     started = time.monotonic()
     with pytest.raises(ReadTimeoutError):
-        sso.get_role_credentials(accessToken=token, accountId=MOTO_ACCOUNT,
-                                 roleName="ReadOnlyAccess")  # fmt: skip
+        sso.get_role_credentials(
+            accessToken=token, accountId=MOTO_ACCOUNT, roleName="ReadOnlyAccess"
+        )
     assert time.monotonic() - started < 5
 
 
@@ -327,8 +355,18 @@ def test_botocore_provider_legacy_profile(center: IdentityCenter, sso_env: dict[
 def test_aws_cli_v1_runs_as_the_sso_role(center: IdentityCenter, sso_env: dict[str, str]) -> None:
     write_cli_v2_token(Path(sso_env["HOME"]), center.issue_token())
     aws = f"{VENV_BIN}/aws"
-    who = run(sso_env, aws, "sts", "get-caller-identity", "--profile", "dev-admin",
-              "--query", "Arn", "--output", "text")  # fmt: skip
+    who = run(
+        sso_env,
+        aws,
+        "sts",
+        "get-caller-identity",
+        "--profile",
+        "dev-admin",
+        "--query",
+        "Arn",
+        "--output",
+        "text",
+    )
     assert who.returncode == 0, who.stderr
     assert who.stdout.strip() == ADMIN_ARN
 
@@ -346,7 +384,17 @@ def test_aws_cli_v1_runs_as_the_sso_role(center: IdentityCenter, sso_env: dict[s
 
 def test_aws_cli_v1_legacy_profile(center: IdentityCenter, sso_env: dict[str, str]) -> None:
     write_cli_v2_token(Path(sso_env["HOME"]), center.issue_token(), session_name=None)
-    who = run(sso_env, f"{VENV_BIN}/aws", "sts", "get-caller-identity", "--profile",
-              "legacy-admin", "--query", "Arn", "--output", "text")  # fmt: skip
+    who = run(
+        sso_env,
+        f"{VENV_BIN}/aws",
+        "sts",
+        "get-caller-identity",
+        "--profile",
+        "legacy-admin",
+        "--query",
+        "Arn",
+        "--output",
+        "text",
+    )
     assert who.returncode == 0, who.stderr
     assert who.stdout.strip() == ADMIN_ARN

@@ -41,8 +41,16 @@ from stsenv.errors import AwsDenied, AwsUnreachable, StsenvError, UsageError
 from stsenv.settings import Settings
 
 ADMIN_ARN = f"arn:aws:sts::{MOTO_ACCOUNT}:assumed-role/AdministratorAccess/{USER}"
-TOKEN_FIELDS = {"startUrl", "region", "accessToken", "expiresAt", "clientId", "clientSecret",
-                "registrationExpiresAt", "refreshToken"}  # fmt: skip
+TOKEN_FIELDS = {
+    "startUrl",
+    "region",
+    "accessToken",
+    "expiresAt",
+    "clientId",
+    "clientSecret",
+    "registrationExpiresAt",
+    "refreshToken",
+}
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
@@ -56,9 +64,13 @@ def home(
     for name in list(os.environ):
         if name.startswith(("AWS_", "STSENV_")):
             monkeypatch.delenv(name)
-    env = {**aws_world.env, **center.env, "HOME": str(home),
-           "AWS_CONFIG_FILE": str(write_sso_config(tmp_path / "aws-config")),
-           "STSENV_CACHE_DIR": str(tmp_path / "cache")}  # fmt: skip
+    env = {
+        **aws_world.env,
+        **center.env,
+        "HOME": str(home),
+        "AWS_CONFIG_FILE": str(write_sso_config(tmp_path / "aws-config")),
+        "STSENV_CACHE_DIR": str(tmp_path / "cache"),
+    }
     env.pop("AWS_PROFILE")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -105,10 +117,14 @@ def login(sign_in: SignIn, recorder: Recorder) -> None:
 
 def in_moto(session: Any, aws_world: LocalAws) -> str:
     creds = session.credentials
-    sts = boto3.client("sts", endpoint_url=aws_world.endpoint, region_name=REGION,
-                       aws_access_key_id=creds.access_key_id,
-                       aws_secret_access_key=creds.secret_access_key,
-                       aws_session_token=creds.session_token)  # fmt: skip
+    sts = boto3.client(
+        "sts",
+        endpoint_url=aws_world.endpoint,
+        region_name=REGION,
+        aws_access_key_id=creds.access_key_id,
+        aws_secret_access_key=creds.secret_access_key,
+        aws_session_token=creds.session_token,
+    )
     return str(sts.get_caller_identity()["Arn"])
 
 
@@ -119,7 +135,12 @@ def test_find_sign_in_reads_botocores_config(home: Path) -> None:
     config = botocore.session.Session().full_config
     corp = find_sign_in(config, "dev-admin", None, None)
     assert (corp.session_name, corp.start_url, corp.region, corp.scopes, corp.profile) == (
-        "corp", START_URL, SSO_REGION, ("sso:account:access",), "dev-admin")  # fmt: skip
+        "corp",
+        START_URL,
+        SSO_REGION,
+        ("sso:account:access",),
+        "dev-admin",
+    )
     assert corp.key == hashlib.sha1(b"corp").hexdigest()  # noqa: S324
     assert corp.token_path == str(token_cache_path(home, "corp"))
     assert find_sign_in(config, "chained", None, None).session_name == "corp"  # source_profile
@@ -145,10 +166,13 @@ def test_find_sign_in_asks_which_when_there_are_several() -> None:
         "profiles": {"keys": {"region": region}},
         "sso_sessions": {
             "a": {"sso_start_url": "https://a/start", "sso_region": region},
-            "b": {"sso_start_url": "https://b/start", "sso_region": region,
-                  "sso_registration_scopes": "sso:account:access, x:y"},
+            "b": {
+                "sso_start_url": "https://b/start",
+                "sso_region": region,
+                "sso_registration_scopes": "sso:account:access, x:y",
+            },
         },
-    }  # fmt: skip
+    }
     with pytest.raises(UsageError) as caught:
         find_sign_in(config, None, None, "keys")  # AWS_PROFILE has no sign-in: which one?
     assert caught.value.message.endswith("(it has: a, b)")
@@ -200,12 +224,27 @@ def test_login_end_to_end_shares_the_sign_in_with_the_aws_cli(
         "import botocore.session as b; s = b.Session(profile='dev-admin'); "
         "s.get_credentials(); print(s.create_client('sts').get_caller_identity()['Arn'])"
     )
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                          text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0 and done.stdout.strip() == ADMIN_ARN, done.stderr
-    cli = subprocess.run([f"{VENV_BIN}/aws", "sts", "get-caller-identity", "--profile",
-                          "dev-admin", "--query", "Arn", "--output", "text"],
-                         env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
+    cli = subprocess.run(
+        [
+            f"{VENV_BIN}/aws",
+            "sts",
+            "get-caller-identity",
+            "--profile",
+            "dev-admin",
+            "--query",
+            "Arn",
+            "--output",
+            "text",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert cli.returncode == 0 and cli.stdout.strip() == ADMIN_ARN, cli.stderr
 
     # A second login reuses the client registration (kept 0600 next to the tokens).
@@ -235,16 +274,19 @@ def test_login_legacy_profile_writes_the_start_url_key(center: IdentityCenter, h
     login(legacy, Recorder())
     token = json.loads(token_cache_path(home, None, START_URL).read_text())
     assert token["startUrl"] == START_URL and center.token_is_valid(token["accessToken"])
-    session = sso.role_credentials(legacy, MOTO_ACCOUNT, "ReadOnlyAccess", "legacy-admin",
-                                   REGION, int(time.time()))  # fmt: skip
+    session = sso.role_credentials(
+        legacy, MOTO_ACCOUNT, "ReadOnlyAccess", "legacy-admin", REGION, int(time.time())
+    )
     assert session.credentials.session_token
 
 
 @pytest.mark.parametrize(
     ("knob", "words"),
-    [("expired", "expired before it was confirmed: run `stsenv login --sso-session corp`"),
-     ("denied", "the sign-in to sso-session corp was denied in the browser")],
-)  # fmt: skip
+    [
+        ("expired", "expired before it was confirmed: run `stsenv login --sso-session corp`"),
+        ("denied", "the sign-in to sso-session corp was denied in the browser"),
+    ],
+)
 def test_login_ends_with_one_line(
     center: IdentityCenter, corp: SignIn, knob: str, words: str
 ) -> None:
@@ -287,8 +329,9 @@ def test_role_credentials_from_a_cli_v2_token(
 ) -> None:
     write_cli_v2_token(home, center.issue_token())
     now = int(time.time())
-    session = sso.role_credentials(corp, MOTO_ACCOUNT, "AdministratorAccess", "dev-admin",
-                                   REGION, now)  # fmt: skip
+    session = sso.role_credentials(
+        corp, MOTO_ACCOUNT, "AdministratorAccess", "dev-admin", REGION, now
+    )
     assert in_moto(session, aws_world) == ADMIN_ARN
     assert session.role_arn == f"arn:aws:iam::{MOTO_ACCOUNT}:role/AdministratorAccess"
     assert session.assumed_role_arn.startswith(
@@ -304,8 +347,9 @@ def test_role_credentials_refresh_an_expired_token(
 ) -> None:
     issued = center.issue_token(lifetime=-60)
     path = write_cli_v2_token(home, issued)
-    session = sso.role_credentials(corp, MOTO_ACCOUNT, "ReadOnlyAccess", "r", None,
-                                   int(time.time()))  # fmt: skip
+    session = sso.role_credentials(
+        corp, MOTO_ACCOUNT, "ReadOnlyAccess", "r", None, int(time.time())
+    )
     assert in_moto(session, aws_world).endswith(":assumed-role/ReadOnlyAccess/taro")
     saved = json.loads(path.read_text())
     assert center.calls["CreateToken"] == 1 and center.token_is_valid(saved["accessToken"])
@@ -314,8 +358,10 @@ def test_role_credentials_refresh_an_expired_token(
 
 def test_not_signed_in_says_how_to_sign_in(center: IdentityCenter, home: Path) -> None:
     config = botocore.session.Session().full_config
-    for profile, hint in [("dev-admin", "stsenv login --sso-session corp"),
-                          ("legacy-admin", "stsenv login --profile legacy-admin")]:  # fmt: skip
+    for profile, hint in [
+        ("dev-admin", "stsenv login --sso-session corp"),
+        ("legacy-admin", "stsenv login --profile legacy-admin"),
+    ]:
         sign_in = find_sign_in(config, profile, None, None)
         with pytest.raises(AwsDenied) as caught:
             sso.role_credentials(sign_in, MOTO_ACCOUNT, "ReadOnlyAccess", profile, None, 0)
@@ -398,9 +444,11 @@ def test_listing_a_large_organisation(
     started = time.perf_counter()
     found = sso.list_assignments(corp, settings(), refresh=False, now=now)
     took = time.perf_counter() - started
-    print(f"\nfirst listing of 1,000 accounts x 3 roles, pages of 20, {center.latency * 1000:.0f}"
-          f" ms per request: {took:.2f}s ({1050 * center.latency:.0f}s one at a time), "
-          f"{center.max_concurrency} requests in flight at most")  # fmt: skip
+    print(
+        f"\nfirst listing of 1,000 accounts x 3 roles, pages of 20, {center.latency * 1000:.0f}"
+        f" ms per request: {took:.2f}s ({1050 * center.latency:.0f}s one at a time), "
+        f"{center.max_concurrency} requests in flight at most"
+    )
     center.latency = 0
 
     assert len(found) == 3000
@@ -432,8 +480,13 @@ took = time.perf_counter() - started
 assert not [m for m in sys.modules if m.startswith(("botocore", "boto3"))]
 print(len(found), f"{{took * 1000:.1f}}")
 """
-    done = subprocess.run([sys.executable, "-c", script], env=dict(os.environ),
-                          capture_output=True, text=True, timeout=30)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 0, done.stderr
     count, millis = done.stdout.split()
     print(f"cached listing of 3,000 roles read without botocore: {millis} ms (import + read)")
@@ -494,8 +547,14 @@ def test_login_polls_while_another_thread_lists(
     approve_when_pending(center)
     login(corp, Recorder())
     results: list[int] = []
-    threads = [threading.Thread(target=lambda: results.append(len(sso.list_assignments(
-        corp, settings(), refresh=True, now=int(time.time()))))) for _ in range(3)]  # fmt: skip
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(
+                len(sso.list_assignments(corp, settings(), refresh=True, now=int(time.time())))
+            )
+        )
+        for _ in range(3)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -521,18 +580,21 @@ def test_the_polling_interval_is_clamped(
 
 @pytest.mark.parametrize(
     ("operation", "field", "value"),
-    [("CreateToken", "expiresIn", 1e20), ("CreateToken", "expiresIn", -100),
-     ("CreateToken", "expiresIn", 0),
-     ("StartDeviceAuthorization", "expiresIn", 1e20),
-     ("StartDeviceAuthorization", "expiresIn", -100),
-     ("RegisterClient", "clientSecretExpiresAt", 1e20),
-     ("RegisterClient", "clientSecretExpiresAt", -100),
-     ("StartDeviceAuthorization", "verificationUriComplete", "file:///etc/passwd"),
-     ("StartDeviceAuthorization", "verificationUriComplete", "javascript:alert(1)"),
-     ("StartDeviceAuthorization", "verificationUriComplete", "http://portal.example/device"),
-     ("StartDeviceAuthorization", "verificationUriComplete", "https://"),
-     ("StartDeviceAuthorization", "userCode", "A" * 500)],
-)  # fmt: skip
+    [
+        ("CreateToken", "expiresIn", 1e20),
+        ("CreateToken", "expiresIn", -100),
+        ("CreateToken", "expiresIn", 0),
+        ("StartDeviceAuthorization", "expiresIn", 1e20),
+        ("StartDeviceAuthorization", "expiresIn", -100),
+        ("RegisterClient", "clientSecretExpiresAt", 1e20),
+        ("RegisterClient", "clientSecretExpiresAt", -100),
+        ("StartDeviceAuthorization", "verificationUriComplete", "file:///etc/passwd"),
+        ("StartDeviceAuthorization", "verificationUriComplete", "javascript:alert(1)"),
+        ("StartDeviceAuthorization", "verificationUriComplete", "http://portal.example/device"),
+        ("StartDeviceAuthorization", "verificationUriComplete", "https://"),
+        ("StartDeviceAuthorization", "userCode", "A" * 500),
+    ],
+)
 def test_a_bad_number_or_url_of_the_portal_is_one_line(
     center: IdentityCenter, corp: SignIn, operation: str, field: str, value: object
 ) -> None:

@@ -30,8 +30,9 @@ MODULES = {
 
 
 def has_section(text: str) -> bool:
-    return any(line.strip().startswith("[") and line.strip().endswith("]")
-               for line in text.splitlines())  # fmt: skip
+    return any(
+        line.strip().startswith("[") and line.strip().endswith("]") for line in text.splitlines()
+    )
 
 
 def literals(path: Path) -> list[str]:

@@ -10,8 +10,16 @@ from pathlib import Path
 
 from support.shells import VENV_BIN
 
-HEAVY = ("typer", "botocore", "boto3", "dataclasses", "pathlib", "typing", "tempfile",
-         "platformdirs")  # fmt: skip
+HEAVY = (
+    "typer",
+    "botocore",
+    "boto3",
+    "dataclasses",
+    "pathlib",
+    "typing",
+    "tempfile",
+    "platformdirs",
+)
 PROBE = """
 import io, json, sys
 from contextlib import redirect_stdout, redirect_stderr
@@ -25,8 +33,12 @@ print(json.dumps([code, sorted(m for m in {heavy!r} if m in sys.modules)]))
 def imported(args: list[str], env: dict[str, str]) -> tuple[int, list[str]]:
     done = subprocess.run(
         [sys.executable, "-c", PROBE.format(heavy=HEAVY), *args],
-        capture_output=True, text=True, env=env, timeout=60, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
     code, modules = json.loads(done.stdout)
     return code, modules
 
@@ -42,8 +54,9 @@ def test_entering_a_cached_role_imports_nothing_heavy(
     # typing), once per shell; afterwards (STSENV_DIR_QUIET=1) nothing heavy at all.
     assert imported(["__enter", str(path)], env) == (1, ["typing"])
     assert imported(["__enter", str(path)], {**env, "STSENV_DIR_QUIET": "1"}) == (1, [])
-    subprocess.run([f"{VENV_BIN}/stsenv", "allow", str(path)], env=env, check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        [f"{VENV_BIN}/stsenv", "allow", str(path)], env=env, check=True, capture_output=True
+    )
     cold_code, cold_modules = imported(["__enter", str(path)], env)
     assert cold_code == 0 and "botocore" in cold_modules  # the probe can see an import
     assert imported(["__enter", str(path)], env) == (0, [])

@@ -311,8 +311,11 @@ def test_hostile_names_and_contents_run_nothing(
             quoted = name.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "'\\n'")
             shell.run(f"cd -- '{quoted}/in'")
         else:
-            shell.run("cd -- $'" + name.replace("\\", "\\\\").replace("'", "\\'")
-                      .replace("\n", "\\n") + "/in'")  # fmt: skip
+            shell.run(
+                "cd -- $'"
+                + name.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n")
+                + "/in'"
+            )
         seen = shell.environ()
         assert seen.get("STSENV_ROLE") == "s3Full", name
         assert seen["STSENV_PROJECT_FILE"].endswith("/in/.stsenv.toml")

@@ -14,8 +14,20 @@ from support.keys import KeysWorld, Machine
 
 keys_world = keys_support.keys_world
 
-HEAVY = ("keyring", "secretstorage", "jeepney", "keyring_pass", "botocore", "boto3", "typer",
-         "dataclasses", "typing", "pathlib", "tempfile", "platformdirs")  # fmt: skip
+HEAVY = (
+    "keyring",
+    "secretstorage",
+    "jeepney",
+    "keyring_pass",
+    "botocore",
+    "boto3",
+    "typer",
+    "dataclasses",
+    "typing",
+    "pathlib",
+    "tempfile",
+    "platformdirs",
+)
 
 PROBE = """
 import io, json, sys
@@ -31,8 +43,12 @@ print(json.dumps([code, sorted(m for m in {heavy!r} if m in sys.modules), out.ge
 def imported(args: list[str], env: dict[str, str]) -> tuple[int, list[str], str]:
     done = subprocess.run(
         [sys.executable, "-c", PROBE.format(heavy=HEAVY), *args],
-        capture_output=True, text=True, env=env, timeout=60, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
     code, modules, out = json.loads(done.stdout)
     return code, modules, out
 

@@ -38,17 +38,20 @@ def test_config_sections_and_the_credential_process_line(tmp_path: Path) -> None
     path = tmp_path / "config"
     text = "[default]\nregion = us-east-1\n\n[profile taro]\n# mine\nregion = ap-northeast-1\n"
     path.write_text(text)
-    assert awsfiles.set_credential_process(str(path), "taro", "/x/stsenv credential-process "
-                                           "--vault taro")  # fmt: skip
+    assert awsfiles.set_credential_process(
+        str(path), "taro", "/x/stsenv credential-process --vault taro"
+    )
     assert path.read_text() == text.replace(
-        "[profile taro]\n", "[profile taro]\ncredential_process = /x/stsenv credential-process "
-        "--vault taro\n"
-    )  # fmt: skip
-    assert not awsfiles.set_credential_process(str(path), "taro", "/x/stsenv credential-process "
-                                               "--vault taro")  # fmt: skip
+        "[profile taro]\n",
+        "[profile taro]\ncredential_process = /x/stsenv credential-process --vault taro\n",
+    )
+    assert not awsfiles.set_credential_process(
+        str(path), "taro", "/x/stsenv credential-process --vault taro"
+    )
     # A profile with no section in the config gets one at the end.
-    assert awsfiles.set_credential_process(str(path), "new", "stsenv credential-process "
-                                           "--vault new")  # fmt: skip
+    assert awsfiles.set_credential_process(
+        str(path), "new", "stsenv credential-process --vault new"
+    )
     assert path.read_text().endswith(
         "\n[profile new]\ncredential_process = stsenv credential-process --vault new\n"
     )

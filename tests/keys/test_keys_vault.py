@@ -34,10 +34,15 @@ def test_move_from_credentials_then_every_tool_works(
         _moved(machine)
         # The credentials file lost exactly the two key lines of [taro].
         after = machine.credentials.read_text()
-        diff = [d for d in difflib.ndiff(before.splitlines(True), after.splitlines(True))
-                if d[:1] in "+-"]  # fmt: skip
-        assert diff == [f"- aws_access_key_id = {key[0]}\n",
-                        f"- aws_secret_access_key = {key[1]}\n"]  # fmt: skip
+        diff = [
+            d
+            for d in difflib.ndiff(before.splitlines(True), after.splitlines(True))
+            if d[:1] in "+-"
+        ]
+        assert diff == [
+            f"- aws_access_key_id = {key[0]}\n",
+            f"- aws_secret_access_key = {key[1]}\n",
+        ]
         assert "credential_process = " in machine.config.read_text()
         assert (machine.stored() or {}).get("access_key_id") == key[0]
         # Every AWS tool gets a session through the profile's line (the AWS CLI, boto3).
@@ -140,8 +145,9 @@ def test_rotate_when_the_keychain_refuses_deletes_the_new_key(
         assert (machine.stored() or {})["access_key_id"] == key[0]
         assert keys_world.works(key)
         iam = keys_world.client("iam")
-        assert [k["AccessKeyId"] for k in
-                iam.list_access_keys(UserName=user)["AccessKeyMetadata"]] == [key[0]]  # fmt: skip
+        assert [
+            k["AccessKeyId"] for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]
+        ] == [key[0]]
 
 
 def test_two_keys_already(keys_world: KeysWorld, tmp_path: Path) -> None:
@@ -247,8 +253,7 @@ def test_use_and_exec_of_the_vault_profile(
     shell.run("stsenv clear")
     ran = machine.stsenv("exec", "taro", "--", "aws", "sts", "get-caller-identity")
     assert ran.returncode == 0, ran.stderr
-    served = machine.stsenv("exec", "--server", "s3full", "--", "aws", "sts",
-                            "get-caller-identity")  # fmt: skip
+    served = machine.stsenv("exec", "--server", "s3full", "--", "aws", "sts", "get-caller-identity")
     assert served.returncode == 0, served.stderr
     assert "assumed-role/s3FullforAssumeRole" in served.stdout
 
@@ -263,8 +268,13 @@ def test_add_on_the_terminal_without_echo(keys_world: KeysWorld, tmp_path: Path)
     home.mkdir()
     for chain in keys_support.pass_store(home):
         machine = Machine(tmp_path, keys_world, chain, user, key)
-        child = pexpect.spawn(keys_support.STSENV, ["keys", "add", "taro"], env=machine.env,
-                              encoding="utf-8", timeout=60)  # fmt: skip
+        child = pexpect.spawn(
+            keys_support.STSENV,
+            ["keys", "add", "taro"],
+            env=machine.env,
+            encoding="utf-8",
+            timeout=60,
+        )
         child.expect("AWS access key id: ")
         child.sendline(key[0])
         child.expect(r"AWS secret access key \(not shown\): ")
@@ -278,8 +288,11 @@ def test_add_on_the_terminal_without_echo(keys_world: KeysWorld, tmp_path: Path)
         # Nothing was moved: the credentials file is as it was, the config has the line.
         assert key[1] in machine.credentials.read_text()
         long_term = machine.stsenv("credential-process", "--vault", "--long-term", "taro")
-        assert json.loads(long_term.stdout) == {"Version": 1, "AccessKeyId": key[0],
-                                                "SecretAccessKey": key[1]}  # fmt: skip
+        assert json.loads(long_term.stdout) == {
+            "Version": 1,
+            "AccessKeyId": key[0],
+            "SecretAccessKey": key[1],
+        }
 
 
 def test_a_refusing_keychain_in_a_shell_is_one_line_and_changes_nothing(

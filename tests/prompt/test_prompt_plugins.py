@@ -48,8 +48,6 @@ def test_zsh_plugin_loads_the_hook_without_eval(
     assert shell.run("stsenv clear").line == ""
 
 
-
-
 def test_fisher_folder_of_the_wheel_is_the_fish_hook(
     wheel: Path, start_shell: StartShell, aws_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -40,8 +40,12 @@ def call(fresh: bool = False) -> dict[str, Any]:
     return {"ok": True, "arn": arn, "key": key}
 
 
-def request(method: str = "GET", path: str = "/", headers: dict[str, str] | None = None,
-            body: bytes | None = None) -> tuple[int, str]:  # fmt: skip
+def request(
+    method: str = "GET",
+    path: str = "/",
+    headers: dict[str, str] | None = None,
+    body: bytes | None = None,
+) -> tuple[int, str]:
     where = urlsplit(URL)
     conn = http.client.HTTPConnection(where.hostname or "", where.port, timeout=30)
     try:
@@ -71,10 +75,14 @@ def fetch(n: int) -> dict[str, Any]:
         thread.start()
     for thread in threads:
         thread.join()
-    keys = [json.loads(body).get("AccessKeyId") if status == 200 else None
-            for status, body in results]  # fmt: skip
-    return {"statuses": [s for s, _ in results], "keys": keys,
-            "bodies": [b for s, b in results if s != 200]}  # fmt: skip
+    keys = [
+        json.loads(body).get("AccessKeyId") if status == 200 else None for status, body in results
+    ]
+    return {
+        "statuses": [s for s, _ in results],
+        "keys": keys,
+        "bodies": [b for s, b in results if s != 200],
+    }
 
 
 def until_new(old: str) -> dict[str, Any]:
@@ -117,19 +125,24 @@ def probe() -> dict[str, Any]:
         "other path": request(path="/other", headers={"Authorization": TOKEN}),
         "huge header": request(headers={"Authorization": TOKEN, "X-Pad": "a" * 100_000}),
         "huge body": request(headers={"Authorization": TOKEN}, body=b"a" * 100_000),
-        "two tokens": raw(f"GET / HTTP/1.1\r\nHost: {HOST}\r\nAuthorization: {TOKEN}\r\n"
-                          f"Authorization: {TOKEN}\r\n\r\n"),
+        "two tokens": raw(
+            f"GET / HTTP/1.1\r\nHost: {HOST}\r\nAuthorization: {TOKEN}\r\n"
+            f"Authorization: {TOKEN}\r\n\r\n"
+        ),
         # A page of a name rebound to 127.0.0.1 sends its own name as Host, even with the token.
         "other host": request(headers={"Authorization": TOKEN, "Host": f"evil.example:{PORT}"}),
         "host without port": request(headers={"Authorization": TOKEN, "Host": "127.0.0.1"}),
         "other port": request(headers={"Authorization": TOKEN, "Host": f"127.0.0.1:{PORT + 1}"}),
         "no host": raw(f"GET / HTTP/1.0\r\nAuthorization: {TOKEN}\r\n\r\n"),
-        "two hosts": raw(f"GET / HTTP/1.1\r\nHost: {HOST}\r\nHost: {HOST}\r\n"
-                         f"Authorization: {TOKEN}\r\n\r\n"),
+        "two hosts": raw(
+            f"GET / HTTP/1.1\r\nHost: {HOST}\r\nHost: {HOST}\r\nAuthorization: {TOKEN}\r\n\r\n"
+        ),
         "not http": raw("hello\r\n\r\n"),
     }
-    return {name: {"status": status, "secret": "SecretAccessKey" in body or "Token\"" in body}
-            for name, (status, body) in cases.items()}  # fmt: skip
+    return {
+        name: {"status": status, "secret": "SecretAccessKey" in body or 'Token"' in body}
+        for name, (status, body) in cases.items()
+    }
 
 
 def raw(text: str) -> tuple[int, str]:

@@ -37,8 +37,9 @@ def ask_on_terminal(prompt: str) -> str:
 
 
 def refuse(prompt: str) -> str:
-    raise EnvironmentProblem("an MFA code would be needed to renew; nothing is asked while the "
-                             "command runs")  # fmt: skip
+    raise EnvironmentProblem(
+        "an MFA code would be needed to renew; nothing is asked while the command runs"
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -61,8 +62,9 @@ def main(argv: list[str]) -> int:
 
     try:
         first = session(False, ask_on_terminal)
-        return run_with_server(command, env, first, lambda: session(True, refuse),
-                               port=args.port, settings=settings)  # fmt: skip
+        return run_with_server(
+            command, env, first, lambda: session(True, refuse), port=args.port, settings=settings
+        )
     except StsenvError as e:
         print(f"stsenv: {e.message}", file=sys.stderr)
         return int(e.exit_code)

@@ -21,37 +21,58 @@ CALLER = HERE / "caller.py"
 STSENV = str(Path(VENV_BIN) / "stsenv")
 
 
-def server_argv(target: str, *command: str, duration: str | None = None,
-                port: int | None = None) -> list[str]:  # fmt: skip
+def server_argv(
+    target: str, *command: str, duration: str | None = None, port: int | None = None
+) -> list[str]:
     """`stsenv exec --server TARGET [--duration D] -- CMD...`, the real program. With a
     port (the CLI has no option for it), tests/server/drive.py, which builds `first` and
     `renew` as commands/exec.py does and calls the runner with that port."""
     options = ["--duration", duration] if duration else []
     if port is not None:
-        return [sys.executable, str(DRIVE), target, *options, "--port", str(port), "--",
-                *command]  # fmt: skip
+        return [sys.executable, str(DRIVE), target, *options, "--port", str(port), "--", *command]
     return [STSENV, "exec", "--server", target, *options, "--", *command]
 
 
-def run_server(env: dict[str, str], target: str, *command: str, duration: str | None = None,
-               port: int | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
-    return subprocess.run(server_argv(target, *command, duration=duration, port=port), env=env,
-                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-                          start_new_session=True)  # fmt: skip
+def run_server(
+    env: dict[str, str],
+    target: str,
+    *command: str,
+    duration: str | None = None,
+    port: int | None = None,
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        server_argv(target, *command, duration=duration, port=port),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 class Caller:
     """`stsenv exec --server TARGET -- python caller.py`, driven line by line."""
 
-    def __init__(self, env: dict[str, str], target: str, tmp: Path,
-                 duration: str | None = None, prefix: tuple[str, ...] = ()) -> None:  # fmt: skip
+    def __init__(
+        self,
+        env: dict[str, str],
+        target: str,
+        tmp: Path,
+        duration: str | None = None,
+        prefix: tuple[str, ...] = (),
+    ) -> None:
         self.stderr_path = tmp / f"server-stderr-{os.urandom(3).hex()}"
         self._stderr = open(self.stderr_path, "w")  # noqa: SIM115 - closed in finish()
         self.process = subprocess.Popen(
             [*prefix, *server_argv(target, sys.executable, str(CALLER), duration=duration)],
-            env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-            text=True, start_new_session=True,
-        )  # fmt: skip
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+            start_new_session=True,
+        )
 
     def ask(self, line: str) -> Any:
         assert self.process.stdin is not None and self.process.stdout is not None
@@ -116,8 +137,9 @@ def with_default_keys(env: dict[str, str], world: LocalAws) -> dict[str, str]:
         + world.config_file.read_text()
     )
     (aws / "credentials").chmod(0o600)
-    moved = {k: v for k, v in env.items()
-             if k not in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")}  # fmt: skip
+    moved = {
+        k: v for k, v in env.items() if k not in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
+    }
     return moved
 
 

@@ -35,8 +35,9 @@ def env(server_env: dict[str, str], aws_world: LocalAws) -> dict[str, str]:
 def test_the_default_profile_would_win_without_the_server(env: dict[str, str]) -> None:
     """The control: the same environment with the role's keys neither in env nor served
     makes every client act as taro, whose [default] keys may not create buckets."""
-    done = subprocess.run(["aws", "sts", "get-caller-identity"], env=env, capture_output=True,
-                          text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        ["aws", "sts", "get-caller-identity"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0 and json.loads(done.stdout)["Arn"].endswith(":user/taro")
 
 
@@ -51,8 +52,9 @@ def test_the_aws_cli_acts_as_the_role(env: dict[str, str]) -> None:
     assert made.returncode == 0 and "make_bucket: made-by-the-cli" in made.stdout, made.stderr
     who = run_server(env, "s3Full", "aws", "sts", "get-caller-identity")
     assert who.returncode == 0 and json.loads(who.stdout)["Arn"].startswith(ASSUMED), who.stderr
-    denied = subprocess.run(["aws", "s3", "mb", "s3://not-by-taro"], env=env,
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    denied = subprocess.run(
+        ["aws", "s3", "mb", "s3://not-by-taro"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert denied.returncode != 0 and "AccessDenied" in denied.stderr
 
 
@@ -67,18 +69,25 @@ def test_the_js_sdk_acts_as_the_role(env: dict[str, str]) -> None:
     done = run_server(js_env, "s3Full", node, str(HERE / "whoami.js"))
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["arn"].startswith(ASSUMED)
-    control = subprocess.run([node, str(HERE / "whoami.js")], env=js_env, capture_output=True,
-                             text=True, timeout=60)  # fmt: skip
+    control = subprocess.run(
+        [node, str(HERE / "whoami.js")], env=js_env, capture_output=True, text=True, timeout=60
+    )
     assert json.loads(control.stdout)["arn"].endswith(":user/taro"), control.stderr
 
 
 def test_the_command_environment(env: dict[str, str], tmp_path: Path) -> None:
     """No keys, no profile; the endpoint, its token, the role's region, STSENV_EXEC; AWS
     files of its own that hold no credentials but keep the user's settings; all gone after."""
-    inside = {**env, "AWS_ACCESS_KEY_ID": "AKIASTALE", "AWS_SECRET_ACCESS_KEY": "stale",
-              "AWS_SESSION_TOKEN": "stale", "AWS_ROLE_ARN": "arn:aws:iam::1:role/x",
-              "AWS_WEB_IDENTITY_TOKEN_FILE": "/nope", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE":
-              "/nope", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/x"}  # fmt: skip
+    inside = {
+        **env,
+        "AWS_ACCESS_KEY_ID": "AKIASTALE",
+        "AWS_SECRET_ACCESS_KEY": "stale",
+        "AWS_SESSION_TOKEN": "stale",
+        "AWS_ROLE_ARN": "arn:aws:iam::1:role/x",
+        "AWS_WEB_IDENTITY_TOKEN_FILE": "/nope",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": "/nope",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/x",
+    }
     inside["AWS_PROFILE"] = env["AWS_PROFILE"]  # taro-prjZ: its settings become [default]
     report = tmp_path / "report.json"
     program = (
@@ -93,10 +102,18 @@ def test_the_command_environment(env: dict[str, str], tmp_path: Path) -> None:
     assert done.returncode == 0 and done.stderr == "", done.stderr
     seen = json.loads(report.read_text())
     cmd = seen["env"]
-    gone = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-            "AWS_DEFAULT_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_ROLE_ARN",
-            "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-            "AWS_CREDENTIAL_EXPIRATION")  # fmt: skip
+    gone = (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+        "AWS_CREDENTIAL_EXPIRATION",
+    )
     assert [name for name in gone if name in cmd] == []
     assert cmd["AWS_CONTAINER_CREDENTIALS_FULL_URI"].startswith("http://127.0.0.1:")
     token = cmd["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
@@ -118,13 +135,17 @@ def test_settings_of_the_selected_profile_are_kept(env: dict[str, str]) -> None:
     """Selected by AWS_PROFILE: nested settings, services sections and output stay; the
     settings that choose credentials go."""
     config = Path(env["HOME"]) / ".aws" / "config"
-    config.write_text(config.read_text() + (
-        "\n[profile tuned]\nregion = eu-west-3\noutput = text\nservices = local\n"
-        "credential_process = /bin/false\nsso_session = corp\nrole_arn = arn:aws:iam::1:role/r\n"
-        "s3 =\n  addressing_style = path\nmfa_serial = arn:aws:iam::1:mfa/x\n"
-        "\n[services local]\nsts =\n  endpoint_url = http://127.0.0.1:9\n"
-        "\n[sso-session corp]\nsso_start_url = https://example.invalid/start\n"
-    ))  # fmt: skip
+    config.write_text(
+        config.read_text()
+        + (
+            "\n[profile tuned]\nregion = eu-west-3\noutput = text\nservices = local\n"
+            "credential_process = /bin/false\nsso_session = corp\n"
+            "role_arn = arn:aws:iam::1:role/r\n"
+            "s3 =\n  addressing_style = path\nmfa_serial = arn:aws:iam::1:mfa/x\n"
+            "\n[services local]\nsts =\n  endpoint_url = http://127.0.0.1:9\n"
+            "\n[sso-session corp]\nsso_start_url = https://example.invalid/start\n"
+        )
+    )
     program = "import os; print(open(os.environ['AWS_CONFIG_FILE']).read(), end='')"
     selected = {k: v for k, v in env.items() if k != "AWS_PROFILE"}
     selected["AWS_DEFAULT_PROFILE"] = "tuned"
@@ -135,4 +156,3 @@ def test_settings_of_the_selected_profile_are_kept(env: dict[str, str]) -> None:
         "s3 =\n  addressing_style = path\n"
         "[services local]\nsts =\n  endpoint_url = http://127.0.0.1:9\n"
     )
-

@@ -33,15 +33,21 @@ def env(server_env: dict[str, str], aws_world: LocalAws) -> dict[str, str]:
     ("profile", "shape"),
     [
         # configparser (hence botocore) reads an indented first line as a setting
-        ("target", "[profile target]\n  aws_access_key_id = {key}\n"
-                   "aws_secret_access_key = {secret}\nregion = eu-west-3\n"),
+        (
+            "target",
+            "[profile target]\n  aws_access_key_id = {key}\n"
+            "aws_secret_access_key = {secret}\nregion = eu-west-3\n",
+        ),
         # ... and a section header followed by a comment as that section
-        ("keys", "[services local]\nsts =\n  endpoint_url = {endpoint}\n"
-                 "[profile keys] ; taro's keys\naws_access_key_id = {key}\n"
-                 "aws_secret_access_key = {secret}\naws_session_token = {secret}\n"
-                 "region = eu-west-3\n"),
+        (
+            "keys",
+            "[services local]\nsts =\n  endpoint_url = {endpoint}\n"
+            "[profile keys] ; taro's keys\naws_access_key_id = {key}\n"
+            "aws_secret_access_key = {secret}\naws_session_token = {secret}\n"
+            "region = eu-west-3\n",
+        ),
     ],
-)  # fmt: skip
+)
 def test_no_key_of_the_profile_reaches_the_job(
     env: dict[str, str], aws_world: LocalAws, profile: str, shape: str
 ) -> None:
@@ -63,11 +69,14 @@ def test_only_settings_are_kept(env: dict[str, str]) -> None:
     """An allow-list: a setting nobody listed (here one that runs a program) is left out,
     and a value cannot smuggle a section in."""
     config = Path(env["HOME"]) / ".aws" / "config"
-    config.write_text(config.read_text() + (
-        "\n[profile odd]\nregion = eu-west-3\ncredential_process = /bin/false\n"
-        "made_up_setting = 1\nS3 =\n  addressing_style = path\n  aws_access_key_id = AKIAX\n"
-        "output = json\n  [default]\n  credential_process = /bin/false\n"
-    ))  # fmt: skip
+    config.write_text(
+        config.read_text()
+        + (
+            "\n[profile odd]\nregion = eu-west-3\ncredential_process = /bin/false\n"
+            "made_up_setting = 1\nS3 =\n  addressing_style = path\n  aws_access_key_id = AKIAX\n"
+            "output = json\n  [default]\n  credential_process = /bin/false\n"
+        )
+    )
     program = "import os; print(open(os.environ['AWS_CONFIG_FILE']).read(), end='')"
     done = run_server({**env, "AWS_PROFILE": "odd"}, "s3Full", sys.executable, "-c", program)
     assert done.returncode == 0, done.stderr
@@ -89,8 +98,10 @@ def test_no_key_of_a_boto2_config_reaches_the_job(
     the endpoint): read as botocore reads it, a header with a comment included."""
     key, secret = aws_world.keys["taro"]
     boto = tmp_path / "boto.cfg"
-    boto.write_text(f"[Credentials] ; taro's\naws_access_key_id = {key}\n"
-                    f"aws_secret_access_key = {secret}\n[Boto]\nnum_retries = 3\n")  # fmt: skip
+    boto.write_text(
+        f"[Credentials] ; taro's\naws_access_key_id = {key}\n"
+        f"aws_secret_access_key = {secret}\n[Boto]\nnum_retries = 3\n"
+    )
     program = (
         "import boto3, json, os\n"
         "arn = boto3.client('sts').get_caller_identity()['Arn']\n"

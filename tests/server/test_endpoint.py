@@ -23,11 +23,25 @@ def test_only_the_right_token_gets_credentials(caller: Caller) -> None:
         probed = caller.ask("probe")
     finally:
         assert caller.finish() == 0
-    expected = {"no token": 401, "wrong token": 403, "token prefix": 403, "post": 405,
-                "put": 405, "delete": 405, "head": 405, "other path": 404, "huge header": 431,
-                "huge body": 413, "two tokens": 403, "not http": 400, "other host": 421,
-                "host without port": 421, "other port": 421, "no host": 421,
-                "two hosts": 421}  # fmt: skip
+    expected = {
+        "no token": 401,
+        "wrong token": 403,
+        "token prefix": 403,
+        "post": 405,
+        "put": 405,
+        "delete": 405,
+        "head": 405,
+        "other path": 404,
+        "huge header": 431,
+        "huge body": 413,
+        "two tokens": 403,
+        "not http": 400,
+        "other host": 421,
+        "host without port": 421,
+        "other port": 421,
+        "no host": 421,
+        "two hosts": 421,
+    }
     assert {name: answer["status"] for name, answer in probed.items()} == expected
     assert not any(answer["secret"] for answer in probed.values())
 

@@ -74,10 +74,20 @@ def test_a_flood_of_idle_connections(
         port = urlsplit(caller.ask("env")["AWS_CONTAINER_CREDENTIALS_FULL_URI"]).port
         assert caller.ask("fresh-call")["ok"]
         flooder = subprocess.Popen(
-            ["prlimit", "--nofile=4096:4096", *nobody, OTHER_PYTHON, "-c", FLOODER,
-             str(port), str(HELD)],
-            stdout=subprocess.PIPE, text=True, cwd="/",
-        )  # fmt: skip
+            [
+                "prlimit",
+                "--nofile=4096:4096",
+                *nobody,
+                OTHER_PYTHON,
+                "-c",
+                FLOODER,
+                str(port),
+                str(HELD),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd="/",
+        )
         assert flooder.stdout is not None
         assert int(flooder.stdout.readline()) >= HELD - 200
         cpu_before, wall_before = cpu_seconds(caller.process.pid), time.monotonic()
@@ -101,10 +111,10 @@ def test_the_soft_fd_limit_is_raised_for_stsenv_only(server_env: dict[str, str])
     limit it was given."""
     script = "grep 'open files' /proc/$PPID/limits /proc/$$/limits"
     argv = ["prlimit", "--nofile=512:2048", *server_argv("s3Full", "sh", "-c", script)]
-    done = subprocess.run(argv, env=server_env, capture_output=True, text=True, timeout=120,
-                          start_new_session=True)  # fmt: skip
+    done = subprocess.run(
+        argv, env=server_env, capture_output=True, text=True, timeout=120, start_new_session=True
+    )
     assert done.returncode == 0, done.stderr
     stsenv_line, cmd_line = done.stdout.splitlines()
     assert stsenv_line.split()[-3:-1] == ["2048", "2048"], stsenv_line
     assert cmd_line.split()[-3:-1] == ["512", "2048"], cmd_line
-

@@ -55,9 +55,13 @@ def test_a_killed_command_is_reported_as_shells_do(server_env: dict[str, str]) -
 def test_signals_to_stsenv_reach_the_command_once(
     server_env: dict[str, str], number: signal.Signals
 ) -> None:
-    child = subprocess.Popen(server_argv("s3Full", sys.executable, "-c", WAIT_FOR_SIGNAL),
-                             env=server_env, stdout=subprocess.PIPE, text=True,
-                             start_new_session=True)  # fmt: skip
+    child = subprocess.Popen(
+        server_argv("s3Full", sys.executable, "-c", WAIT_FOR_SIGNAL),
+        env=server_env,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     assert child.stdout is not None
     pid = int(child.stdout.readline())
     child.send_signal(number)
@@ -70,9 +74,13 @@ def test_signals_to_stsenv_reach_the_command_once(
 def test_a_command_killed_while_stsenv_is_signalled_leaves_nothing(
     server_env: dict[str, str],
 ) -> None:
-    child = subprocess.Popen(server_argv("s3Full", "sh", "-c", "echo $$; exec sleep 600"),
-                             env=server_env, stdout=subprocess.PIPE, text=True,
-                             start_new_session=True)  # fmt: skip
+    child = subprocess.Popen(
+        server_argv("s3Full", "sh", "-c", "echo $$; exec sleep 600"),
+        env=server_env,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     assert child.stdout is not None
     pid = int(child.stdout.readline())
     child.send_signal(signal.SIGTERM)  # sleep dies of it: stsenv reports it as its own
@@ -88,8 +96,12 @@ def test_port_that_cannot_be_bound(server_env: dict[str, str]) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         done = run_server(server_env, "s3Full", "true", port=port)
-    one_error_line(done, 5, f"stsenv: cannot listen on 127.0.0.1:{port} for the credential "
-                            "endpoint: Address already in use")  # fmt: skip
+    one_error_line(
+        done,
+        5,
+        f"stsenv: cannot listen on 127.0.0.1:{port} for the credential "
+        "endpoint: Address already in use",
+    )
     assert leftovers(server_env) == []
 
 
@@ -132,9 +144,13 @@ def test_mfa_target_without_a_terminal(server_env: dict[str, str], tmp_path: Pat
 def test_sigkill_to_stsenv_ends_the_command(server_env: dict[str, str]) -> None:
     """Nobody can forward SIGKILL: the kernel ends CMD (PR_SET_PDEATHSIG), so it never asks
     a port that another local user may have bound in the meantime."""
-    child = subprocess.Popen(server_argv("s3Full", "sh", "-c", "echo $$; exec sleep 600"),
-                             env=server_env, stdout=subprocess.PIPE, text=True,
-                             start_new_session=True)  # fmt: skip
+    child = subprocess.Popen(
+        server_argv("s3Full", "sh", "-c", "echo $$; exec sleep 600"),
+        env=server_env,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     assert child.stdout is not None
     pid = int(child.stdout.readline())
     try:
@@ -157,9 +173,13 @@ def test_no_grandchild_survives_a_signal_to_stsenv(
     """CMD runs in a process group of its own, which stsenv ends on its way out: a child
     that CMD left behind does not outlive the endpoint."""
     script = "sleep 600 & echo $!; wait"  # sh: a background job ignores SIGINT, not TERM
-    child = subprocess.Popen(server_argv("s3Full", "sh", "-c", script), env=server_env,
-                             stdout=subprocess.PIPE, text=True,
-                             start_new_session=True)  # fmt: skip
+    child = subprocess.Popen(
+        server_argv("s3Full", "sh", "-c", script),
+        env=server_env,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     assert child.stdout is not None
     grandchild = int(child.stdout.readline())
     try:

@@ -72,13 +72,15 @@ def shared() -> Iterator[Path]:
 def test_another_user_cannot_swap_the_folder(server_env: dict[str, str], shared: Path) -> None:
     marker = shared / "ran"
     argv = [*NOBODY, OTHER_PYTHON, "-c", SWAPPER, str(shared), str(marker)]
-    swapper = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                               cwd="/")  # fmt: skip
+    swapper = subprocess.Popen(
+        argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd="/"
+    )
     assert swapper.stdin is not None and swapper.stdout is not None
     try:
         assert swapper.stdout.readline() == "ready\n"
-        done = run_server({**server_env, "TMPDIR": str(shared)}, "s3Full",
-                          sys.executable, "-c", JOB)  # fmt: skip
+        done = run_server(
+            {**server_env, "TMPDIR": str(shared)}, "s3Full", sys.executable, "-c", JOB
+        )
     finally:
         swapper.stdin.close()
         swapped = swapper.stdout.readline().split()
@@ -94,14 +96,16 @@ def test_an_unsafe_runtime_dir_is_not_used(
 ) -> None:
     """XDG_RUNTIME_DIR is used only when it is the user's own 0700 folder."""
     program = "import json, os; print(json.dumps(os.environ['AWS_CONFIG_FILE']))"
-    done = run_server({**server_env, "XDG_RUNTIME_DIR": str(shared)}, "s3Full",
-                      sys.executable, "-c", program)  # fmt: skip
+    done = run_server(
+        {**server_env, "XDG_RUNTIME_DIR": str(shared)}, "s3Full", sys.executable, "-c", program
+    )
     assert done.returncode == 0, done.stderr
     assert not json.loads(done.stdout).startswith(str(shared))
     own = tmp_path / "run"
     own.mkdir(mode=0o700)
-    done = run_server({**server_env, "XDG_RUNTIME_DIR": str(own)}, "s3Full",
-                      sys.executable, "-c", program)  # fmt: skip
+    done = run_server(
+        {**server_env, "XDG_RUNTIME_DIR": str(own)}, "s3Full", sys.executable, "-c", program
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout).startswith(f"{own}/")
     assert list(own.iterdir()) == []

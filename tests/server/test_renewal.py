@@ -70,8 +70,9 @@ def test_failed_renewal_keeps_serving_then_503_then_recovers(
         clock.move(900)  # past expiry
         gone = caller.ask("fetch 3")
         assert gone["statuses"] == [503] * 3
-        assert all('"CredentialsExpired"' in body and "expired at" in body
-                   for body in gone["bodies"])  # fmt: skip
+        assert all(
+            '"CredentialsExpired"' in body and "expired at" in body for body in gone["bodies"]
+        )
         start_faked(world, clock)  # same port, a fresh world: the keys in the files are new ones
         clock.move(60)  # past the backoff: the renewer tries again within its poll
         back = caller.ask(f"until-served {key}")

@@ -17,8 +17,9 @@ READ = "stsenv exec --server s3Full -- sh -c 'read line; echo \"got:$line\"'"
 
 
 @pytest.fixture(params=["bash", "zsh", "fish"])
-def shell(request: pytest.FixtureRequest, start_shell: StartShell,
-          server_env: dict[str, str]) -> InteractiveShell:  # fmt: skip
+def shell(
+    request: pytest.FixtureRequest, start_shell: StartShell, server_env: dict[str, str]
+) -> InteractiveShell:
     return start_shell(request.param, {**server_env, "PATH": f"{VENV_BIN}:{server_env['PATH']}"})
 
 
@@ -41,8 +42,9 @@ def test_ctrl_c_ends_the_command(shell: InteractiveShell) -> None:
 
 
 def test_ctrl_z_and_fg(shell: InteractiveShell) -> None:
-    shell.child.sendline("stsenv exec --server s3Full -- sh -c 'echo st\"\"arted; read line; "
-                         "echo \"got:$line\"'")  # fmt: skip
+    shell.child.sendline(
+        'stsenv exec --server s3Full -- sh -c \'echo st""arted; read line; echo "got:$line"\''
+    )
     shell.child.expect("started")  # the command's output, not the line typed
     shell.child.sendcontrol("z")
     stopped = shell.expect_prompt()

@@ -22,12 +22,16 @@ def test_exec_and_export_start_from_the_baseline_source(
     assert used.status == "0", used.output
     assert "AWS_PROFILE" not in shell.environ()  # the role unset it, as the tutorial does
 
-    ran = shell.run("stsenv exec s3FullforAssumeRole --refresh -- aws sts get-caller-identity "
-                    "--query Arn --output text", timeout=60)  # fmt: skip
+    ran = shell.run(
+        "stsenv exec s3FullforAssumeRole --refresh -- aws sts get-caller-identity "
+        "--query Arn --output text",
+        timeout=60,
+    )
     assert ran.status == "0", ran.output
     assert "assumed-role/s3FullforAssumeRole/" in ran.output
-    exported = shell.run("stsenv export s3FullforAssumeRole --refresh --format json --force",
-                         timeout=60)  # fmt: skip
+    exported = shell.run(
+        "stsenv export s3FullforAssumeRole --refresh --format json --force", timeout=60
+    )
     assert exported.status == "0" and '"AWS_SESSION_TOKEN"' in exported.output, exported.output
     # The shell itself still has its role, and the program saw the baseline only there.
     assert shell.environ()["STSENV_ROLE"] == "s3FullforAssumeRole"

@@ -397,8 +397,13 @@ def test_cached_use_of_a_login_session_profile_imports_no_botocore(
     assert run(env, "login", "--profile", "console").returncode == 0
 
     def imported() -> list[object]:
-        done = subprocess.run([PYTHON, "-c", _PROBE, "use", "console"], env=env,
-                              capture_output=True, text=True, timeout=60)  # fmt: skip
+        done = subprocess.run(
+            [PYTHON, "-c", _PROBE, "use", "console"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
         return list(json.loads(done.stdout))
 
@@ -463,9 +468,25 @@ def test_a_login_session_profile_in_a_real_shell(
     assert shell.run("stsenv clear").status == "0"
     assert _bare(shell.environ()) == before
     # exec: the session's credentials for one command.
-    done = subprocess.run([STSENV, "exec", "console", "--", "aws", "sts", "get-caller-identity",
-                           "--query", "Arn", "--output", "text"], env=console_env,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [
+            STSENV,
+            "exec",
+            "console",
+            "--",
+            "aws",
+            "sts",
+            "get-caller-identity",
+            "--query",
+            "Arn",
+            "--output",
+            "text",
+        ],
+        env=console_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert "assumed-role/AdministratorAccess/admin" in done.stdout, done.stderr
     # Revoked (and its credentials ended): one line, the shell untouched.
     signin.revoke_all()
@@ -490,9 +511,23 @@ def test_use_login_signs_in_first_and_the_aws_cli_uses_the_session(
     assert done.returncode == 0, done.stderr
     assert "AWS_SESSION_TOKEN" in done.stdout and signin.calls["Authorize"] == 1
     # The AWS CLI (v1 here, on the same botocore) is a client of the file stsenv wrote.
-    who = subprocess.run([str(Path(VENV_BIN) / "aws"), "sts", "get-caller-identity",
-                          "--profile", "console", "--query", "Arn", "--output", "text"],
-                         env=console_env, capture_output=True, text=True, timeout=60)  # fmt: skip
+    who = subprocess.run(
+        [
+            str(Path(VENV_BIN) / "aws"),
+            "sts",
+            "get-caller-identity",
+            "--profile",
+            "console",
+            "--query",
+            "Arn",
+            "--output",
+            "text",
+        ],
+        env=console_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert who.returncode == 0, who.stderr
     assert "assumed-role/AdministratorAccess/admin" in who.stdout
 
@@ -504,8 +539,20 @@ def test_exec_server_serves_the_session(
     loopback endpoint."""
     command, _page = browser(tmp_path, "curl")
     assert run({**console_env, "BROWSER": command}, "login", "--profile", "console").returncode == 0
-    done = run(console_env, "exec", "--server", "console", "--", str(Path(VENV_BIN) / "aws"),
-               "sts", "get-caller-identity", "--query", "Arn", "--output", "text")  # fmt: skip
+    done = run(
+        console_env,
+        "exec",
+        "--server",
+        "console",
+        "--",
+        str(Path(VENV_BIN) / "aws"),
+        "sts",
+        "get-caller-identity",
+        "--query",
+        "Arn",
+        "--output",
+        "text",
+    )
     assert done.returncode == 0, done.stderr
     assert "assumed-role/AdministratorAccess/admin" in done.stdout
 

@@ -56,9 +56,23 @@ def test_login_in_chromium_with_pkce_serves_the_aws_cli(
     assert saved["startUrl"].startswith("https://") and saved["refreshToken"]
     assert saved["accessToken"] not in done.stderr
     # The AWS CLI (its own botocore, its SSO provider) works from that token file.
-    who = subprocess.run([AWS, "sts", "get-caller-identity", "--profile", "dev-admin",
-                          "--query", "Arn", "--output", "text"], env=env,
-                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    who = subprocess.run(
+        [
+            AWS,
+            "sts",
+            "get-caller-identity",
+            "--profile",
+            "dev-admin",
+            "--query",
+            "Arn",
+            "--output",
+            "text",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert who.returncode == 0, who.stderr
     assert (
         who.stdout.strip() == f"arn:aws:sts::{MOTO_ACCOUNT}:assumed-role/AdministratorAccess/taro"

@@ -44,9 +44,15 @@ def signed_in(env: dict[str, str], center: IdentityCenter, legacy: bool = False)
 
 
 def run(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([STSENV, *args], env=env, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL,
-                          start_new_session=True)  # fmt: skip
+    return subprocess.run(
+        [STSENV, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def one_line(done: subprocess.CompletedProcess[str], status: int, *parts: str) -> str:
@@ -79,16 +85,31 @@ def test_login_signs_in_for_the_aws_cli_too(
     assert done.returncode == 0 and done.stdout == "", done.stderr
     lines = done.stderr.splitlines()
     assert lines[0].startswith("stsenv: to sign in to https://") and "confirm the code" in lines[0]
-    assert lines[-1] == ("stsenv: signed in to sso-session corp; the AWS CLI and SDKs share "
-                         "this sign-in")  # fmt: skip
+    assert lines[-1] == (
+        "stsenv: signed in to sso-session corp; the AWS CLI and SDKs share this sign-in"
+    )
     token = token_cache_path(Path(sso_env["HOME"]), SESSION_NAME)
     assert stat.S_IMODE(token.stat().st_mode) == 0o600
     saved = json.loads(token.read_text())
     assert saved["accessToken"] not in done.stderr and saved["refreshToken"]
     # The AWS CLI (its own botocore) now works with the profile, from the same token file.
-    who = subprocess.run([AWS, "sts", "get-caller-identity", "--profile", "dev-admin",
-                          "--query", "Arn", "--output", "text"], env=sso_env,
-                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    who = subprocess.run(
+        [
+            AWS,
+            "sts",
+            "get-caller-identity",
+            "--profile",
+            "dev-admin",
+            "--query",
+            "Arn",
+            "--output",
+            "text",
+        ],
+        env=sso_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert who.returncode == 0, who.stderr
     admin = f"arn:aws:sts::{MOTO_ACCOUNT}:assumed-role/AdministratorAccess/taro"
     assert who.stdout.strip() == admin
@@ -106,8 +127,10 @@ def test_login_names_the_sign_ins_when_it_cannot_tell(
     sso_env: dict[str, str], tmp_path: Path
 ) -> None:
     config = Path(sso_env["AWS_CONFIG_FILE"])
-    config.write_text(config.read_text() + "\n[sso-session other]\nsso_start_url = "
-                      "https://o.awsapps.com/start\nsso_region = us-east-1\n")  # fmt: skip
+    config.write_text(
+        config.read_text() + "\n[sso-session other]\nsso_start_url = "
+        "https://o.awsapps.com/start\nsso_region = us-east-1\n"
+    )
     one_line(run(sso_env, "login"), 2, "--sso-session", "corp", "other")
     one_line(run(sso_env, "login", "--sso-session", "nope"), 2, "no [sso-session nope]")
 
@@ -122,8 +145,9 @@ def test_logout_forgets_the_token_and_the_roles_cached_from_it(
     assert len(list(cache.glob("session-*.json"))) == 1
     done = run(sso_env, "logout")
     assert done.returncode == 0, done.stderr
-    assert done.stderr == ("stsenv: signed out of sso-session corp and removed 1 cached role "
-                           "session\n")  # fmt: skip
+    assert done.stderr == (
+        "stsenv: signed out of sso-session corp and removed 1 cached role session\n"
+    )
     assert center.logged_out and not token_cache_path(Path(sso_env["HOME"]), SESSION_NAME).exists()
     assert list(cache.glob("session-*.json")) == []
     one_line(run(hooked, "use", "dev-admin"), 3, "not signed in", "stsenv login --sso-session corp")
@@ -243,15 +267,26 @@ def test_use_login_signs_in_first(
 
 
 def _role_credentials(aws_world: LocalAws) -> dict[str, object]:
-    sts = boto3.client("sts", endpoint_url=aws_world.endpoint, region_name=REGION,
-                       aws_access_key_id=aws_world.keys["taro"][0],
-                       aws_secret_access_key=aws_world.keys["taro"][1])  # fmt: skip
-    answer = sts.assume_role(RoleArn=f"arn:aws:iam::{MOTO_ACCOUNT}:role/s3FullforAssumeRole",
-                             RoleSessionName="from-process", DurationSeconds=3600)  # fmt: skip
+    sts = boto3.client(
+        "sts",
+        endpoint_url=aws_world.endpoint,
+        region_name=REGION,
+        aws_access_key_id=aws_world.keys["taro"][0],
+        aws_secret_access_key=aws_world.keys["taro"][1],
+    )
+    answer = sts.assume_role(
+        RoleArn=f"arn:aws:iam::{MOTO_ACCOUNT}:role/s3FullforAssumeRole",
+        RoleSessionName="from-process",
+        DurationSeconds=3600,
+    )
     creds = answer["Credentials"]
-    return {"Version": 1, "AccessKeyId": creds["AccessKeyId"],
-            "SecretAccessKey": creds["SecretAccessKey"], "SessionToken": creds["SessionToken"],
-            "Expiration": creds["Expiration"].strftime("%Y-%m-%dT%H:%M:%SZ")}  # fmt: skip
+    return {
+        "Version": 1,
+        "AccessKeyId": creds["AccessKeyId"],
+        "SecretAccessKey": creds["SecretAccessKey"],
+        "SessionToken": creds["SessionToken"],
+        "Expiration": creds["Expiration"].strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
 
 
 @pytest.mark.parametrize("kind", SHELLS)
@@ -294,8 +329,10 @@ def test_key_and_credential_process_profiles(
 
 def test_a_profile_of_settings_only_is_one_line(aws_env: dict[str, str], tmp_path: Path) -> None:
     config = tmp_path / "aws-config"
-    config.write_text(Path(aws_env["AWS_CONFIG_FILE"]).read_text() +
-                      "\n[profile settings-only]\nregion = eu-west-1\n")  # fmt: skip
+    config.write_text(
+        Path(aws_env["AWS_CONFIG_FILE"]).read_text()
+        + "\n[profile settings-only]\nregion = eu-west-1\n"
+    )
     env = {**aws_env, "AWS_CONFIG_FILE": str(config), "STSENV_SHELL": "bash"}
     one_line(run(env, "use", "settings-only"), 2, "'settings-only' has no credentials of its own")
 
@@ -315,16 +352,21 @@ def test_an_sso_endpoint_that_is_not_a_url_is_one_line(
 ) -> None:
     signed_in(sso_env, center)
     env = {**sso_env, variable: "not a url", "STSENV_SHELL": "bash"}
-    verbs = [("login", "--no-browser")] if variable.endswith("OIDC") else [
-        ("use", "dev-admin"), ("roles", "--sso", "--refresh"), ("logout",)]  # fmt: skip
+    verbs = (
+        [("login", "--no-browser")]
+        if variable.endswith("OIDC")
+        else [("use", "dev-admin"), ("roles", "--sso", "--refresh"), ("logout",)]
+    )
     for args in verbs:
         one_line(run(env, *args), 2, f"{variable}='not a url' is not an endpoint URL")
 
 
 def test_roles_shows_profile_names_inert(sso_env: dict[str, str]) -> None:
     config = Path(sso_env["AWS_CONFIG_FILE"])
-    config.write_text(config.read_text() + "\n[profile evil\x1b]0;owned\x07]\n"
-                      "aws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n")  # fmt: skip
+    config.write_text(
+        config.read_text() + "\n[profile evil\x1b]0;owned\x07]\n"
+        "aws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n"
+    )
     done = run(sso_env, "roles")
     assert done.returncode == 0, done.stderr
     assert "\x1b" not in done.stdout and "\x07" not in done.stdout

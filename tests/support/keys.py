@@ -40,10 +40,19 @@ class KeysWorld:
         self.endpoint = f"http://127.0.0.1:{self.port}"
         log = open(workdir / "moto.log", "ab")  # noqa: SIM115 - owned by the process
         self.process = subprocess.Popen(
-            [sys.executable, str(HERE / "moto_sessions.py"), "-H", "127.0.0.1", "-p",
-             str(self.port)], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            [
+                sys.executable,
+                str(HERE / "moto_sessions.py"),
+                "-H",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             env={**os.environ, "MOTO_SESSIONS_LOG": str(self.sessions_log)},
-        )  # fmt: skip
+        )
         log.close()
         deadline = time.monotonic() + 30
         while True:
@@ -71,14 +80,20 @@ class KeysWorld:
             pass
         self.users = 0
 
-    def client(self, service: str, key: tuple[str, str] | None = None, token: str | None = None
-               ) -> Any:  # fmt: skip
+    def client(
+        self, service: str, key: tuple[str, str] | None = None, token: str | None = None
+    ) -> Any:
         import boto3
 
         key = key or self.admin
-        return boto3.client(service, endpoint_url=self.endpoint, region_name=REGION,
-                            aws_access_key_id=key[0], aws_secret_access_key=key[1],
-                            aws_session_token=token)  # fmt: skip
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id=key[0],
+            aws_secret_access_key=key[1],
+            aws_session_token=token,
+        )
 
     def user(self, delete: bool = True, keys: int = 1) -> tuple[str, tuple[str, str]]:
         """A new IAM user (name, its key) that may rotate its own keys and assume the
@@ -87,18 +102,27 @@ class KeysWorld:
         name = f"taro{self.users}"
         iam = self.client("iam")
         iam.create_user(UserName=name)
-        own = ["iam:ListAccessKeys", "iam:CreateAccessKey"] + (["iam:DeleteAccessKey"]
-                                                               if delete else [])  # fmt: skip
+        own = ["iam:ListAccessKeys", "iam:CreateAccessKey"] + (
+            ["iam:DeleteAccessKey"] if delete else []
+        )
         statements = [
-            {"Effect": "Allow", "Action": ["sts:GetCallerIdentity", "sts:GetSessionToken"],
-             "Resource": "*"},
-            {"Effect": "Allow", "Action": "sts:AssumeRole",
-             "Resource": f"arn:aws:iam::{ACCOUNT}:role/{ROLE}"},
+            {
+                "Effect": "Allow",
+                "Action": ["sts:GetCallerIdentity", "sts:GetSessionToken"],
+                "Resource": "*",
+            },
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": f"arn:aws:iam::{ACCOUNT}:role/{ROLE}",
+            },
             {"Effect": "Allow", "Action": own, "Resource": "*"},  # moto checks "*"
-        ]  # fmt: skip
-        iam.put_user_policy(UserName=name, PolicyName="own",
-                            PolicyDocument=json.dumps({"Version": "2012-10-17",
-                                                       "Statement": statements}))  # fmt: skip
+        ]
+        iam.put_user_policy(
+            UserName=name,
+            PolicyName="own",
+            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+        )
         # moto matches trust principals literally: name every user of these tests.
         self.principals.append(f"arn:aws:iam::{ACCOUNT}:user/{name}")
         iam.update_assume_role_policy(RoleName=ROLE, PolicyDocument=self._trust())
@@ -106,8 +130,18 @@ class KeysWorld:
         return name, (made[0]["AccessKeyId"], made[0]["SecretAccessKey"])
 
     def _trust(self) -> str:
-        return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action":
-                           "sts:AssumeRole", "Principal": {"AWS": self.principals}}]})  # fmt: skip
+        return json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "sts:AssumeRole",
+                        "Principal": {"AWS": self.principals},
+                    }
+                ],
+            }
+        )
 
     def codes_sent(self, key_id: str) -> list[str | None]:
         """The MFA codes sent with GetSessionToken by this access key, in order."""
@@ -155,17 +189,23 @@ def secret_service(home: Path) -> Iterator[dict[str, str]]:
         f"echo \"$DBUS_SESSION_BUS_ADDRESS\" > '{ready}' && exec sleep 3600"
     )
     env = {**base_env(home), "XDG_DATA_HOME": str(home / "data")}
-    process = subprocess.Popen(["dbus-run-session", "--", "sh", "-c", script], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)  # fmt: skip
+    process = subprocess.Popen(
+        ["dbus-run-session", "--", "sh", "-c", script],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 20
     while not (ready.exists() and ready.read_text().strip()):
         if time.monotonic() > deadline or process.poll() is not None:
             raise RuntimeError("gnome-keyring-daemon did not start")
         time.sleep(0.05)
     try:
-        yield {"DBUS_SESSION_BUS_ADDRESS": ready.read_text().strip(),
-               "PYTHON_KEYRING_BACKEND": SECRET_SERVICE}  # fmt: skip
+        yield {
+            "DBUS_SESSION_BUS_ADDRESS": ready.read_text().strip(),
+            "PYTHON_KEYRING_BACKEND": SECRET_SERVICE,
+        }
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=10)
@@ -176,14 +216,36 @@ def pass_store(home: Path) -> Iterator[dict[str, str]]:
     gnupg, store = home / "gnupg", home / "password-store"
     gnupg.mkdir(mode=0o700, parents=True)
     env = {**base_env(home), "GNUPGHOME": str(gnupg), "PASSWORD_STORE_DIR": str(store)}
-    subprocess.run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key",
-                    "stsenv test <test@example.invalid>", "default", "default", "never"],
-                   env=env, check=True, capture_output=True, timeout=60)  # fmt: skip
-    subprocess.run(["pass", "init", "test@example.invalid"], env=env, check=True,
-                   capture_output=True, timeout=30)  # fmt: skip
+    subprocess.run(
+        [
+            "gpg",
+            "--batch",
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            "stsenv test <test@example.invalid>",
+            "default",
+            "default",
+            "never",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    subprocess.run(
+        ["pass", "init", "test@example.invalid"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
     try:
-        yield {"GNUPGHOME": str(gnupg), "PASSWORD_STORE_DIR": str(store),
-               "PYTHON_KEYRING_BACKEND": PASS}  # fmt: skip
+        yield {
+            "GNUPGHOME": str(gnupg),
+            "PASSWORD_STORE_DIR": str(store),
+            "PYTHON_KEYRING_BACKEND": PASS,
+        }
     finally:
         subprocess.run(["gpgconf", "--kill", "all"], env=env, capture_output=True, timeout=30)
 
@@ -206,8 +268,15 @@ OTHER = (
 class Machine:
     """HOME with the AWS files of one user whose key is in [taro] of the credentials file."""
 
-    def __init__(self, tmp_path: Path, world: KeysWorld, keychain: dict[str, str],
-                 user: str, key: tuple[str, str], mfa: str = "") -> None:  # fmt: skip
+    def __init__(
+        self,
+        tmp_path: Path,
+        world: KeysWorld,
+        keychain: dict[str, str],
+        user: str,
+        key: tuple[str, str],
+        mfa: str = "",
+    ) -> None:
         self.home = tmp_path / "home"
         self.key = key
         self.user = user
@@ -244,25 +313,44 @@ class Machine:
 
     def stored(self) -> dict[str, Any] | None:
         """What the keychain holds for taro, read through keyring as any program would."""
-        done = run([sys.executable, "-c", "import keyring; print(keyring.get_password("
-                    "'stsenv', 'key:taro') or '')"], self.env)  # fmt: skip
+        done = run(
+            [
+                sys.executable,
+                "-c",
+                "import keyring; print(keyring.get_password('stsenv', 'key:taro') or '')",
+            ],
+            self.env,
+        )
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout) if done.stdout.strip() else None
 
 
-def run(args: list[str], env: dict[str, str], stdin: str | None = None
-        ) -> subprocess.CompletedProcess[str]:  # fmt: skip
-    return subprocess.run(args, env=env, capture_output=True, text=True, timeout=120,
-                          input=stdin if stdin is not None else "",
-                          start_new_session=True)  # fmt: skip
+def run(
+    args: list[str], env: dict[str, str], stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        input=stdin if stdin is not None else "",
+        start_new_session=True,
+    )
 
 
 def encodings(secret: str) -> list[bytes]:
     """The secret as it could sit in a file: plain, base64, hex, JSON-escaped."""
     raw = secret.encode()
-    return [raw, base64.b64encode(raw), base64.b64encode(raw).rstrip(b"="), raw.hex().encode(),
-            raw.hex().upper().encode(), json.dumps(secret).encode()[1:-1],
-            json.dumps(secret).encode().replace(b"/", b"\\/")[1:-1]]  # fmt: skip
+    return [
+        raw,
+        base64.b64encode(raw),
+        base64.b64encode(raw).rstrip(b"="),
+        raw.hex().encode(),
+        raw.hex().upper().encode(),
+        json.dumps(secret).encode()[1:-1],
+        json.dumps(secret).encode().replace(b"/", b"\\/")[1:-1],
+    ]
 
 
 def files_holding(secret: str, *roots: Path) -> list[str]:

@@ -161,8 +161,11 @@ class LocalAws:
 
     def _provision(self) -> None:
         iam = self.client("iam")  # authorization is still off: any key works
-        role_arns = [_arn("role", ROLE), _arn("role", SERVICE_ROLE, SERVICE_ROLE_PATH),
-                     _arn("role", EXTERNAL_ROLE)]  # fmt: skip
+        role_arns = [
+            _arn("role", ROLE),
+            _arn("role", SERVICE_ROLE, SERVICE_ROLE_PATH),
+            _arn("role", EXTERNAL_ROLE),
+        ]
         assume_only = _policy({"Action": "sts:AssumeRole", "Resource": role_arns})
         users = {
             "taro": [assume_only],

@@ -24,8 +24,12 @@ TARGETS = {"s3Full", *PROFILE_TARGETS}
 def complete(env: dict[str, str], shell: str, *words: str) -> list[str]:
     done = subprocess.run(
         [*STSENV, "__complete", shell, *words],
-        capture_output=True, text=True, env=env, timeout=60, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
     assert done.stderr == ""
     return done.stdout.splitlines()
 
@@ -90,8 +94,14 @@ print(json.dumps([out.getvalue().split(), sorted(m for m in heavy if m in sys.mo
 
 
 def test_completion_imports_neither_typer_nor_botocore(aws_env: dict[str, str]) -> None:
-    done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True,
-                          env=aws_env, timeout=60, check=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        capture_output=True,
+        text=True,
+        env=aws_env,
+        timeout=60,
+        check=True,
+    )
     printed, heavy = json.loads(done.stdout)
     assert set(printed) == TARGETS
     assert heavy == []
@@ -100,8 +110,9 @@ def test_completion_imports_neither_typer_nor_botocore(aws_env: dict[str, str]) 
 def test_completion_prints_the_script_files(aws_env: dict[str, str]) -> None:
     root = Path(__file__).resolve().parents[2]
     for shell in ("bash", "zsh", "fish"):
-        printed = subprocess.run([*STSENV, "completion", shell], capture_output=True,
-                                 env=aws_env, timeout=60, check=True).stdout  # fmt: skip
+        printed = subprocess.run(
+            [*STSENV, "completion", shell], capture_output=True, env=aws_env, timeout=60, check=True
+        ).stdout
         assert printed == (root / "shell" / "completion" / f"stsenv.{shell}").read_bytes()
 
 
@@ -116,9 +127,11 @@ def test_bash_completion_function_fills_compreply(
 
     def compreply(line: str) -> list[str]:
         # What bash does at TAB: the registered function, with COMP_WORDS and COMP_CWORD.
-        shell.run(f"COMP_WORDS=({line}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); "
-                  f'$(complete -p stsenv | sed "s/.*-F \\([^ ]*\\) .*/\\1/") stsenv; '
-                  f"printf '%s\\n' \"${{COMPREPLY[@]}}\" > {out}")  # fmt: skip
+        shell.run(
+            f"COMP_WORDS=({line}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); "
+            f'$(complete -p stsenv | sed "s/.*-F \\([^ ]*\\) .*/\\1/") stsenv; '
+            f"printf '%s\\n' \"${{COMPREPLY[@]}}\" > {out}"
+        )
         return [x for x in out.read_text().splitlines() if x]
 
     # The first TAB runs the hook's lazy loader, which registers the real function.
@@ -162,8 +175,12 @@ def test_zsh_tab_completes_through_compsys(
     start_shell: StartShell, aws_env: dict[str, str], tmp_path: Path
 ) -> None:
     # compinit before the hook, as oh-my-zsh and plugin managers order it.
-    shell = start_shell("zsh", aws_env, after_hook=dump_line("zsh", tmp_path / "line"),
-                        before_hook="autoload -Uz compinit && compinit -u")  # fmt: skip
+    shell = start_shell(
+        "zsh",
+        aws_env,
+        after_hook=dump_line("zsh", tmp_path / "line"),
+        before_hook="autoload -Uz compinit && compinit -u",
+    )
     assert typed(shell, "stsenv us\t") == "stsenv use "
     assert typed(shell, "stsenv use s3F\t") == "stsenv use s3Full "
     assert typed(shell, "stsenv use s3Full --dur\t") == "stsenv use s3Full --duration "

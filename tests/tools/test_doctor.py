@@ -36,8 +36,14 @@ HOOKED = {
 
 
 def doctor(env: dict[str, str], *args: str) -> tuple[int, dict[str, dict[str, str]]]:
-    done = subprocess.run([*STSENV, "doctor", "--json", *args], capture_output=True,
-                          text=True, env=env, timeout=60, check=False)  # fmt: skip
+    done = subprocess.run(
+        [*STSENV, "doctor", "--json", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
     assert done.stderr == ""
     report = json.loads(done.stdout)
     assert report["ok"] == (done.returncode == 0)
@@ -61,17 +67,28 @@ def test_healthy_world_passes(env: dict[str, str]) -> None:
     )
     statuses = {name: check["status"] for name, check in checks.items()}
     assert statuses == {
-        "hook": "ok", "shell": "ok", "version": "ok", "prompt": "ok", "config": "ok",
-        "alias s3Full": "ok", "cache": "ok", "clock": "ok", "environment": "ok", "profile": "ok",
+        "hook": "ok",
+        "shell": "ok",
+        "version": "ok",
+        "prompt": "ok",
+        "config": "ok",
+        "alias s3Full": "ok",
+        "cache": "ok",
+        "clock": "ok",
+        "environment": "ok",
+        "profile": "ok",
         # The tutorial's keys are in plain text in the credentials file (`stsenv keys add`).
-        "key admin": "warn", "key hanako-prjZ": "warn", "key taro-prjZ": "warn",
-    }  # fmt: skip
+        "key admin": "warn",
+        "key hanako-prjZ": "warn",
+        "key taro-prjZ": "warn",
+    }
 
 
 def test_text_lines_say_what_to_do(env: dict[str, str]) -> None:
     env = {**env, "AWS_PROFILE": "gone"}
-    done = subprocess.run([*STSENV, "doctor"], capture_output=True, text=True, env=env,
-                          timeout=60, check=False)  # fmt: skip
+    done = subprocess.run(
+        [*STSENV, "doctor"], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
     assert done.returncode == 1
     (line,) = [x for x in done.stdout.splitlines() if x.startswith("FAIL")]
     assert line == (
@@ -126,8 +143,7 @@ def test_alias_whose_source_profile_is_missing_or_keyless(
     )
     aws_config = tmp_path / "aws-config"
     aws_config.write_text(Path(env["AWS_CONFIG_FILE"]).read_text() + "\n[profile empty]\n")
-    code, checks = doctor({**env, "STSENV_CONFIG": str(config),
-                           "AWS_CONFIG_FILE": str(aws_config)})  # fmt: skip
+    code, checks = doctor({**env, "STSENV_CONFIG": str(config), "AWS_CONFIG_FILE": str(aws_config)})
     assert code == 1
     assert checks["alias lost"]["message"] == "AWS profile 'nowhere' does not exist"
     assert checks["alias keyless"]["message"] == "AWS profile 'empty' has no credentials"
@@ -138,8 +154,7 @@ def test_alias_whose_source_profile_is_missing_or_keyless(
 def test_cache_that_is_not_private(env: dict[str, str]) -> None:
     assert doctor({**env, "STSENV_SHELL": "bash"})[0] == 0
     # A `use` fills the cache.
-    subprocess.run([*STSENV, "use", "s3Full"], env=env, capture_output=True, check=True,
-                   timeout=60)  # fmt: skip
+    subprocess.run([*STSENV, "use", "s3Full"], env=env, capture_output=True, check=True, timeout=60)
     cache = Path(env["STSENV_CACHE_DIR"])
     files = [p for p in cache.rglob("*") if p.is_file()]
     assert files
@@ -162,8 +177,9 @@ def test_clock_far_from_the_file_systems(env: dict[str, str]) -> None:
     faked = {**env, "LD_PRELOAD": LIBFAKETIME, "FAKETIME": "+2h", "NO_FAKE_STAT": "1"}
     code, checks = doctor(faked)
     assert (code, checks["clock"]["status"]) == (1, "fail")
-    assert re.fullmatch(r"this clock is 7\d\d\ds ahead of the file system's: .*",
-                        checks["clock"]["message"])  # fmt: skip
+    assert re.fullmatch(
+        r"this clock is 7\d\d\ds ahead of the file system's: .*", checks["clock"]["message"]
+    )
 
 
 def test_conflicts_in_the_environment(env: dict[str, str]) -> None:
@@ -236,8 +252,11 @@ def test_each_sign_in_says_where_it_stands(
     home = Path(hooked_sso["HOME"])
     code, checks = doctor(hooked_sso)
     assert code == 0, checks  # not signed in is a state, not a fault
-    sign_ins = {k: (c["status"], c["message"], c["fix"]) for k, c in checks.items()
-                if k.startswith("sign-in")}  # fmt: skip
+    sign_ins = {
+        k: (c["status"], c["message"], c["fix"])
+        for k, c in checks.items()
+        if k.startswith("sign-in")
+    }
     assert sign_ins == {
         CORP: ("warn", "not signed in", "run `stsenv login --sso-session corp`"),
         LEGACY: ("warn", "not signed in", "run `stsenv login --profile legacy-admin`"),
@@ -248,11 +267,13 @@ def test_each_sign_in_says_where_it_stands(
     write_cli_v2_token(home, center.issue_token(lifetime=600), session_name=None)
     code, checks = doctor(hooked_sso)
     assert code == 0
-    assert re.fullmatch(UNTIL + "renewed with its refresh token as it runs out",
-                        checks[CORP]["message"]), checks[CORP]  # fmt: skip
+    assert re.fullmatch(
+        UNTIL + "renewed with its refresh token as it runs out", checks[CORP]["message"]
+    ), checks[CORP]
     assert re.search(r"\((2h 59|3h 00)m left\)", checks[CORP]["message"])
-    assert re.fullmatch(UNTIL + r"then run `stsenv login --profile legacy-admin`",
-                        checks[LEGACY]["message"]), checks[LEGACY]  # fmt: skip
+    assert re.fullmatch(
+        UNTIL + r"then run `stsenv login --profile legacy-admin`", checks[LEGACY]["message"]
+    ), checks[LEGACY]
     # The access token ran out: with a refresh token the next use renews it; without, sign in.
     edit_token(corp, expiresAt="2020-01-01T00:00:00Z")
     code, checks = doctor(hooked_sso)
@@ -261,8 +282,10 @@ def test_each_sign_in_says_where_it_stands(
     edit_token(corp, refreshToken=None)
     code, checks = doctor(hooked_sso)
     assert (checks[CORP]["status"], checks[CORP]["message"], checks[CORP]["fix"]) == (
-        "warn", "the sign-in ended at 2020-01-01 00:00 UTC", "run `stsenv login --sso-session corp`"
-    )  # fmt: skip
+        "warn",
+        "the sign-in ended at 2020-01-01 00:00 UTC",
+        "run `stsenv login --sso-session corp`",
+    )
 
 
 @pytest.mark.parametrize(
@@ -276,9 +299,13 @@ def test_each_sign_in_says_where_it_stands(
     ],
 )
 def test_a_token_file_is_data(
-    hooked_sso: dict[str, str], center: IdentityCenter, tmp_path: Path, damage: str, status: str,
+    hooked_sso: dict[str, str],
+    center: IdentityCenter,
+    tmp_path: Path,
+    damage: str,
+    status: str,
     says: str,
-) -> None:  # fmt: skip
+) -> None:
     issued = center.issue_token()
     path = write_cli_v2_token(Path(hooked_sso["HOME"]), issued)
     if damage == "mode":

@@ -54,7 +54,12 @@ def test_every_thread_sees_each_move_of_the_clock(tmp_path: Path) -> None:
         "FAKETIME_NO_CACHE": "1",
         "FAKETIME_DONT_FAKE_MONOTONIC": "1",
     }
-    done = subprocess.run([sys.executable, "-c", CHILD, str(clock), "500"], env=env,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(clock), "500"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split(" ", 1)[0] == "0", f"reads off the moved clock: {done.stdout}"

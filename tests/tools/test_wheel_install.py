@@ -28,8 +28,6 @@ def installer(name: str) -> str:
     return found
 
 
-
-
 def install(kind: str, wheel: Path, root: Path) -> tuple[Path, Path]:
     """Install the wheel with `kind`; the folder of the `stsenv` command and the python of
     the tool's own environment."""
@@ -40,17 +38,25 @@ def install(kind: str, wheel: Path, root: Path) -> tuple[Path, Path]:
     }
     python = sys.executable  # the interpreter the tests run on: no download
     if kind == "pipx":
-        env.update(PIPX_HOME=str(root / "pipx"), PIPX_BIN_DIR=str(root / "bin"),
-                   PIPX_MAN_DIR=str(root / "man"))  # fmt: skip
+        env.update(
+            PIPX_HOME=str(root / "pipx"),
+            PIPX_BIN_DIR=str(root / "bin"),
+            PIPX_MAN_DIR=str(root / "man"),
+        )
         command = [installer("pipx"), "install", "--python", python, str(wheel)]
         tool_python = root / "pipx" / "venvs" / "stsenv" / "bin" / "python"
     else:
-        env.update(UV_TOOL_DIR=str(root / "uv-tools"), UV_TOOL_BIN_DIR=str(root / "bin"),
-                   UV_CACHE_DIR=str(root / "uv-cache"), UV_PYTHON_DOWNLOADS="never")  # fmt: skip
+        env.update(
+            UV_TOOL_DIR=str(root / "uv-tools"),
+            UV_TOOL_BIN_DIR=str(root / "bin"),
+            UV_CACHE_DIR=str(root / "uv-cache"),
+            UV_PYTHON_DOWNLOADS="never",
+        )
         command = [installer("uv"), "tool", "install", "--python", python, str(wheel)]
         tool_python = root / "uv-tools" / "stsenv" / "bin" / "python"
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600,
-                          check=False)  # fmt: skip
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return root / "bin", tool_python
 
@@ -62,8 +68,9 @@ def test_installed_wheel_works(kind: str, wheel: Path, tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
 
     def run(*args: str) -> bytes:
-        return subprocess.run([program, *args], env=env, capture_output=True, check=True,
-                              timeout=60).stdout  # fmt: skip
+        return subprocess.run(
+            [program, *args], env=env, capture_output=True, check=True, timeout=60
+        ).stdout
 
     # The program of the tool's environment, not this checkout's editable install.
     probe = [str(tool_python), "-c", "import stsenv; print(stsenv.__file__)"]
@@ -83,7 +90,13 @@ def test_installed_wheel_works(kind: str, wheel: Path, tmp_path: Path) -> None:
 
 def _doctor(program: str, env: dict[str, str]) -> str:
     # Without a hook doctor fails (exit 1), and says so in its report.
-    done = subprocess.run([program, "doctor", "--json"], env=env, capture_output=True,
-                          text=True, timeout=60, check=False)  # fmt: skip
+    done = subprocess.run(
+        [program, "doctor", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 1, done.stderr
     return done.stdout

@@ -25,8 +25,11 @@ def as_another_user(*command: str) -> None:
     """`command` run by another uid (nobody), as the issue's reproduction did."""
     if os.geteuid() != 0 or shutil.which("setpriv") is None:
         pytest.skip("needs root and setpriv to act as another user")
-    subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-                    *command], check=True, timeout=30)  # fmt: skip
+    subprocess.run(
+        ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command],
+        check=True,
+        timeout=30,
+    )
 
 
 @pytest.fixture
@@ -59,9 +62,11 @@ def test_a_planted_cache_symlink_is_refused(
     done = stsenv({**env, "STSENV_SHELL": "bash"}, "use", "s3Full")
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     (line,) = done.stderr.splitlines()  # one line: the role all the same, not cached
-    assert line == (f"stsenv: warning: credential cache {link} is a symbolic link, which "
-                    "stsenv does not follow (point STSENV_CACHE_DIR at a folder of your own); "
-                    "not caching")  # fmt: skip
+    assert line == (
+        f"stsenv: warning: credential cache {link} is a symbolic link, which "
+        "stsenv does not follow (point STSENV_CACHE_DIR at a folder of your own); "
+        "not caching"
+    )
     assert "AWS_SESSION_TOKEN=" in done.stdout
     if dangling:
         assert not victim.exists()

@@ -189,8 +189,13 @@ def test_hostile_input_leaves_a_real_shell_untouched(
     shell = start_shell(kind, aws_env)
     assert shell.run("stsenv use s3Full").status == "0"  # a role is active: it must stay
     before = {k: v for k, v in shell.environ().items() if k != "_"}
-    for args in (["--", HOSTILE_TARGETS[0]], ["--", HOSTILE_TARGETS[4]], HOSTILE_OPTIONS[6],
-                 ["--", "y" * 3000], ["s3Full", "--duration", "$(touch pwned)"]):  # fmt: skip
+    for args in (
+        ["--", HOSTILE_TARGETS[0]],
+        ["--", HOSTILE_TARGETS[4]],
+        HOSTILE_OPTIONS[6],
+        ["--", "y" * 3000],
+        ["s3Full", "--duration", "$(touch pwned)"],
+    ):
         shown = shell.run("stsenv use " + " ".join(quote(a) for a in args), timeout=60)
         assert shown.status == "2", shown.output
         assert shown.line.startswith("[s3Full ")

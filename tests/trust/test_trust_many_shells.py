@@ -49,8 +49,9 @@ def check_cache_files(cache: Path) -> list[dict[str, object]]:
     return found
 
 
-def test_twenty_shells_use_roles_at_once(aws_world: object, aws_env: dict[str, str],
-                                         tmp_path: Path) -> None:  # fmt: skip
+def test_twenty_shells_use_roles_at_once(
+    aws_world: object, aws_env: dict[str, str], tmp_path: Path
+) -> None:
     def one_shell(number: int) -> dict[str, str]:
         args, _ = TARGETS[number % len(TARGETS)]
         out = tmp_path / f"env-{number}"

@@ -22,9 +22,14 @@ RAW = (b"\x1b", b"\x07", b"\x7f", b"\xc2\x9b", b"\xc2\x9d", b"\xc2\x9c", b"\xc2\
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([STSENV, *args], env=with_pythonpath(env), capture_output=True,
-                          timeout=120, stdin=subprocess.DEVNULL,
-                          start_new_session=True)  # fmt: skip
+    return subprocess.run(
+        [STSENV, *args],
+        env=with_pythonpath(env),
+        capture_output=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def inert_output(done: subprocess.CompletedProcess[bytes]) -> str:
@@ -61,8 +66,7 @@ def test_device_grant_fields_are_never_printed_raw(
     assert "IAM Identity Center of https://" in line and "not signed in" in line
 
 
-@pytest.mark.parametrize("operation", ["RegisterClient", "StartDeviceAuthorization",
-                                       "CreateToken"])  # fmt: skip
+@pytest.mark.parametrize("operation", ["RegisterClient", "StartDeviceAuthorization", "CreateToken"])
 def test_sso_oidc_error_code_and_message_are_inert(
     sso_env: dict[str, str], center: IdentityCenter, operation: str
 ) -> None:
@@ -93,16 +97,26 @@ def test_portal_error_code_is_inert(
 def test_hostile_account_and_role_names_are_never_cached_nor_printed(
     sso_env: dict[str, str], center: IdentityCenter
 ) -> None:
-    center.set_organisation([(MOTO_ACCOUNT, "prod" + HOSTILE), ("210987654321", "fine")],
-                            ["ReadOnlyAccess", "Admin" + HOSTILE])  # fmt: skip
+    center.set_organisation(
+        [(MOTO_ACCOUNT, "prod" + HOSTILE), ("210987654321", "fine")],
+        ["ReadOnlyAccess", "Admin" + HOSTILE],
+    )
     signed_in(sso_env, center)
     done = run(sso_env, "roles", "--sso", "--refresh")
     text = inert_output(done)
     assert done.returncode == 0, text
     assert "left out" in text and "OWNED" not in done.stdout.decode()
-    assert done.stdout.decode().split() == ["TARGET", "ACCOUNT", "ID", "ACCOUNT", "ROLE",
-                                            "fine/ReadOnlyAccess", "210987654321", "fine",
-                                            "ReadOnlyAccess"]  # fmt: skip
+    assert done.stdout.decode().split() == [
+        "TARGET",
+        "ACCOUNT",
+        "ID",
+        "ACCOUNT",
+        "ROLE",
+        "fine/ReadOnlyAccess",
+        "210987654321",
+        "fine",
+        "ReadOnlyAccess",
+    ]
     for path in Path(sso_env["STSENV_CACHE_DIR"]).glob("sso-listing-*"):
         assert "OWNED" not in path.read_text()
     # TAB and the "give a target" line read that cache: only the good name.
@@ -130,8 +144,10 @@ def test_sts_error_code_and_message_are_inert(
 
 def test_config_names_in_the_give_a_target_line_and_tab(sso_env: dict[str, str]) -> None:
     config = Path(sso_env["AWS_CONFIG_FILE"])
-    config.write_text(config.read_text() + f"\n[profile evil{HOSTILE}]\n"
-                      "aws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n")  # fmt: skip
+    config.write_text(
+        config.read_text() + f"\n[profile evil{HOSTILE}]\n"
+        "aws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n"
+    )
     line = one_line(run({**sso_env, "STSENV_SHELL": "bash"}, "use"), 2)
     assert "evilx\\x1b]0;OWNED\\x07" in line
     for shell in ("bash", "zsh", "fish"):
@@ -141,8 +157,12 @@ def test_config_names_in_the_give_a_target_line_and_tab(sso_env: dict[str, str])
 
 
 def test_status_shows_inherited_role_and_arn_inert(aws_env: dict[str, str]) -> None:
-    env = {**aws_env, "STSENV_ROLE": "r" + HOSTILE, "STSENV_ARN": "arn:" + HOSTILE,
-           "STSENV_EXPIRY": str(int(time.time()) + 900)}  # fmt: skip
+    env = {
+        **aws_env,
+        "STSENV_ROLE": "r" + HOSTILE,
+        "STSENV_ARN": "arn:" + HOSTILE,
+        "STSENV_EXPIRY": str(int(time.time()) + 900),
+    }
     done = run(env, "status")
     inert_output(done)
     assert done.returncode == 0 and b"OWNED" in done.stdout

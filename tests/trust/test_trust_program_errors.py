@@ -43,8 +43,11 @@ def test_a_cache_dir_that_cannot_be_made(
         ), line
         assert "AWS_SESSION_TOKEN=" in done.stdout
         assert re.search(r"^\\builtin export STSENV_STAMP=''$", done.stdout, re.M), done.stdout
-    line = one_error_line(stsenv({**env, "STSENV_SHELL": "fish"}, "use", "s3Full"), 5,
-                          "stsenv: no safe place for the clock stamp of s3Full: ")  # fmt: skip
+    line = one_error_line(
+        stsenv({**env, "STSENV_SHELL": "fish"}, "use", "s3Full"),
+        5,
+        "stsenv: no safe place for the clock stamp of s3Full: ",
+    )
     assert f"the cache dir {cache} " in line and "STSENV_CACHE_DIR" in line
 
 

@@ -166,9 +166,13 @@ def test_export_output_that_cannot_be_written(
     regular = tmp_path / "regular"
     regular.write_text("x")
     (tmp_path / "a-dir").mkdir()
-    output = {"no-dir": str(tmp_path / "missing" / "x.env"), "a-file": str(regular / "x.env"),
-              "is-a-dir": str(tmp_path / "a-dir"), "empty": "",
-              "slash": str(tmp_path) + "/"}[where]  # fmt: skip
+    output = {
+        "no-dir": str(tmp_path / "missing" / "x.env"),
+        "a-file": str(regular / "x.env"),
+        "is-a-dir": str(tmp_path / "a-dir"),
+        "empty": "",
+        "slash": str(tmp_path) + "/",
+    }[where]
     done = stsenv(aws_env, "export", "s3Full", "--output", output)
     line = one_error_line(done, 2, "stsenv: ")
     assert line.startswith(("stsenv: cannot write ", "stsenv: --output ")), line
@@ -243,8 +247,11 @@ def test_a_folder_of_someones_files_is_not_taken(aws_env: dict[str, str], tmp_pa
     ]
     assert sorted(p.name for p in site.iterdir()) == before  # nothing added
     assert stat.S_IMODE(site.stat().st_mode) == 0o755  # never chmod-ed
-    line = one_error_line(stsenv({**env, "STSENV_SHELL": "fish"}, "use", "s3Full"), 5,
-                          "stsenv: no safe place for the clock stamp of s3Full: ")  # fmt: skip
+    line = one_error_line(
+        stsenv({**env, "STSENV_SHELL": "fish"}, "use", "s3Full"),
+        5,
+        "stsenv: no safe place for the clock stamp of s3Full: ",
+    )
     assert "not stsenv's" in line
     assert sorted(p.name for p in site.iterdir()) == before
 
@@ -278,8 +285,14 @@ def probe_use(env: dict[str, str]) -> tuple[int, str, str, list[str]]:
     import subprocess
 
     env = with_pythonpath({**env, "STSENV_SHELL": "bash", "STSENV_QUIET": "1"})
-    done = subprocess.run([sys.executable, "-c", PROBE, "use", "s3Full"], capture_output=True,
-                          text=True, env=env, timeout=120, check=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, "use", "s3Full"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
     code, out, err, modules = json.loads(done.stdout)
     return code, out, err, modules
 

@@ -218,9 +218,15 @@ def test_many_uses_at_once_race_the_clean_up(aws_env: dict[str, str]) -> None:
     env = with_pythonpath({**aws_env, "STSENV_SHELL": "bash", "STSENV_QUIET": "1"})
 
     def start(duration: int) -> subprocess.Popen[str]:
-        return subprocess.Popen([STSENV, "use", "s3Full", "--duration", str(duration)], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+        return subprocess.Popen(
+            [STSENV, "use", "s3Full", "--duration", str(duration)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
     runs = [start(900 + 60 * i) for i in range(20)]
     results = [(run.communicate(timeout=120), run.returncode) for run in runs]
@@ -241,8 +247,16 @@ def test_exec_runs_without_a_stamp(aws_env: dict[str, str], tmp_path: Path) -> N
     (cache / "stamps").rmdir()
     (cache / "stamps").symlink_to(tmp_path)
     seen = tmp_path / "seen"
-    done = stsenv(aws_env, "exec", "s3Full", "--", "sh", "-c",
-                  'printf %s "${STSENV_STAMP-unset}" > "$0"', str(seen))  # fmt: skip
+    done = stsenv(
+        aws_env,
+        "exec",
+        "s3Full",
+        "--",
+        "sh",
+        "-c",
+        'printf %s "${STSENV_STAMP-unset}" > "$0"',
+        str(seen),
+    )
     assert done.returncode == 0, done.stderr
     assert seen.read_text() == ""
     assert len(stsenv_lines(done.stderr)) == 1

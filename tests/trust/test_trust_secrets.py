@@ -49,10 +49,22 @@ def watch_argv(pid: int, workdir: Path) -> Iterator[list[str]]:
     strace = need_tool("strace")
     log = workdir / f"execve-{uuid.uuid4().hex[:6]}.log"
     tracer = subprocess.Popen(
-        [strace, "-f", "-qq", "-s", "1000000", "-e", "trace=execve", "-o", str(log), "-p",
-         str(pid)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            strace,
+            "-f",
+            "-qq",
+            "-s",
+            "1000000",
+            "-e",
+            "trace=execve",
+            "-o",
+            str(log),
+            "-p",
+            str(pid),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 10
     while _tracer_of(pid) == 0:
         if time.monotonic() > deadline or tracer.poll() is not None:
@@ -86,8 +98,11 @@ def watch_argv(pid: int, workdir: Path) -> Iterator[list[str]]:
 def history_entries(shell: InteractiveShell) -> list[str]:
     if shell.kind == "fish":
         path = Path(shell.env["XDG_DATA_HOME"]) / "fish/fish_history"
-        return [line[len("- cmd: "):] for line in path.read_text().splitlines()
-                if line.startswith("- cmd: ")]  # fmt: skip
+        return [
+            line[len("- cmd: ") :]
+            for line in path.read_text().splitlines()
+            if line.startswith("- cmd: ")
+        ]
     home = Path(shell.env["HOME"])  # the rc sets HISTFILE=~/...
     path = home / (".bash_history" if shell.kind == "bash" else ".zsh_history")
     return path.read_text(errors="replace").splitlines()
@@ -101,17 +116,27 @@ def test_secrets_stay_out_of_sight(
     history = "SAVEHIST=1000" if kind == "zsh" else ""
     shell = start_shell(kind, env, before_hook=history)
     use = " ".join(
-        ["stsenv use", ROLE_ARN, "--mfa-serial", MFA_SERIAL, "--token-code", TOKEN_CODE,
-         *MFA_ON_ASSUME]
-    )  # fmt: skip
+        [
+            "stsenv use",
+            ROLE_ARN,
+            "--mfa-serial",
+            MFA_SERIAL,
+            "--token-code",
+            TOKEN_CODE,
+            *MFA_ON_ASSUME,
+        ]
+    )
     with watch_argv(shell.pid, shell.workdir) as argvs:
         shown = shell.run(use, timeout=60)
     assert shown.status == "0", shown.output
     environ = shell.environ()
     role_secret, role_token = environ["AWS_SECRET_ACCESS_KEY"], environ["AWS_SESSION_TOKEN"]
     assert role_secret != source_secret and environ["AWS_ACCESS_KEY_ID"].startswith("ASIA")
-    secrets = {"role secret": role_secret, "session token": role_token,
-               "long-term secret": source_secret}  # fmt: skip
+    secrets = {
+        "role secret": role_secret,
+        "session token": role_token,
+        "long-term secret": source_secret,
+    }
 
     # argv: no secret in any process; the MFA code only where the user typed it.
     assert any("stsenv" in argv for argv in argvs)  # the watch saw the program
@@ -133,8 +158,11 @@ def test_secrets_stay_out_of_sight(
     assert key_id[-4:] in status.output and key_id not in status.output  # masked
     for text in (shown.output, status.output, status_json.output):
         # What the programs printed: every line but the echo of what was typed.
-        printed = [line for line in re.split(r"[\r\n]+", text)
-                   if "stsenv use" not in line and "stsenv status" not in line]  # fmt: skip
+        printed = [
+            line
+            for line in re.split(r"[\r\n]+", text)
+            if "stsenv use" not in line and "stsenv status" not in line
+        ]
         assert printed, text
         for what, secret in {**secrets, "MFA code": TOKEN_CODE}.items():
             assert not any(secret in line for line in printed), f"{what} shown on the terminal"

@@ -43,8 +43,12 @@ def test_tracing_shows_no_secret_and_is_kept(
     retext = {"bash": "PS1=${PS1%%::*}':${__t-}:$?@@ '", "zsh": "PS1=${PS1%%::*}':%(?..):%?@@ '"}
     shell = start_shell(kind, env, faketime=True, after_hook=retext.get(kind, ""))
     shown = [shell.run(TRACE_ON[kind]).output]
-    for command in (f"stsenv use {ROLE_ARN}", f"stsenv use {ROLE_ARN} --duration 15m",
-                    "stsenv clear", f"stsenv use {ROLE_ARN} --duration 15m"):  # fmt: skip
+    for command in (
+        f"stsenv use {ROLE_ARN}",
+        f"stsenv use {ROLE_ARN} --duration 15m",
+        "stsenv clear",
+        f"stsenv use {ROLE_ARN} --duration 15m",
+    ):
         done = shell.run(command)
         assert done.status == "0", done.output
         shown.append(done.output)
@@ -64,7 +68,10 @@ def test_tracing_shows_no_secret_and_is_kept(
 
 @pytest.mark.parametrize("kind", SHELLS)
 def test_entering_and_leaving_a_project_traces_no_secret(
-    start_shell: StartShell, aws_world: object, aws_env: dict[str, str], kind: str,
+    start_shell: StartShell,
+    aws_world: object,
+    aws_env: dict[str, str],
+    kind: str,
     tmp_path: Path,
 ) -> None:
     """The prompt hook's directory part copies the role active before a tree (entering) and
@@ -78,14 +85,25 @@ def test_entering_and_leaving_a_project_traces_no_secret(
     project = tmp_path / "proj"
     project.mkdir()
     (project / ".stsenv.toml").write_text(f'use = "{ROLE_ARN}"\nsession_name = "traced"\n')
-    allowed = subprocess.run([f"{VENV_BIN}/stsenv", "allow", str(project)], env=env,
-                             capture_output=True, text=True, check=False)  # fmt: skip
+    allowed = subprocess.run(
+        [f"{VENV_BIN}/stsenv", "allow", str(project)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert allowed.returncode == 0, allowed.stderr
     retext = {"bash": "PS1=${PS1%%::*}':${__t-}:$?@@ '", "zsh": "PS1=${PS1%%::*}':%(?..):%?@@ '"}
     shell = start_shell(kind, env, after_hook=retext.get(kind, ""))
     shown = [shell.run(TRACE_ON[kind]).output]
-    for command in (f"stsenv use {ROLE_ARN} --session-name before", f"cd '{project}'", "cd ..",
-                    f"cd '{project}'", "stsenv clear", "cd /"):  # fmt: skip
+    for command in (
+        f"stsenv use {ROLE_ARN} --session-name before",
+        f"cd '{project}'",
+        "cd ..",
+        f"cd '{project}'",
+        "stsenv clear",
+        "cd /",
+    ):
         done = shell.run(command)
         assert done.status == "0", done.output
         shown.append(done.output)

@@ -81,8 +81,9 @@ def without_volatile(environ: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in environ.items() if k not in {"_", "OLDPWD", "FAKETIME_SHARED"}}
 
 
-def expected_with_role(before: dict[str, str], role: dict[str, str | None], expiry: int,
-                       stamp_dir: str) -> dict[str, str]:  # fmt: skip
+def expected_with_role(
+    before: dict[str, str], role: dict[str, str | None], expiry: int, stamp_dir: str
+) -> dict[str, str]:
     """The shell's environment with `role` active on top of the baseline `before`
     (STSENV_VARS is compared on its own: it is a list of names)."""
     expected = {k: v for k, v in before.items() if k not in (*CLEARED, "STSENV_VARS")}

@@ -198,8 +198,10 @@ def test_directory_owned_by_another_user_is_not_used(
     assert not session_file(settings, "k").exists()
     assert cache.load_session(settings, "k", NOW) is None
     err = capsys.readouterr().err.splitlines()
-    assert err == [f"stsenv: warning: credential cache {settings.cache_dir} is not a directory "
-                   "owned by you; not caching"]  # fmt: skip
+    assert err == [
+        f"stsenv: warning: credential cache {settings.cache_dir} is not a directory "
+        "owned by you; not caching"
+    ]
 
 
 def test_open_directory_is_made_private(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -271,8 +273,9 @@ def test_every_request_field_changes_the_key(tmp_path: Path, field: str) -> None
 
 def test_token_code_and_refresh_do_not_change_the_key(tmp_path: Path) -> None:
     base = UseRequest(target="s3Full", mfa_serial="arn:aws:iam::1:mfa/t")
-    again = UseRequest(target="s3Full", mfa_serial="arn:aws:iam::1:mfa/t", token_code="123456",
-                       refresh=True)  # fmt: skip
+    again = UseRequest(
+        target="s3Full", mfa_serial="arn:aws:iam::1:mfa/t", token_code="123456", refresh=True
+    )
     assert key(tmp_path, base) == key(tmp_path, again)
 
 

@@ -33,8 +33,10 @@ def test_paths_are_expanded_as_botocore_expands_them(
 ) -> None:
     env = env_for(tmp_path)
     config, credentials = aws_config_paths(env)
-    assert (config, credentials) == (str(tmp_path / "cfg" / "config"),
-                                     str(tmp_path / "cfg" / "credentials"))  # fmt: skip
+    assert (config, credentials) == (
+        str(tmp_path / "cfg" / "config"),
+        str(tmp_path / "cfg" / "credentials"),
+    )
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     profiles = botocore.session.Session().full_config["profiles"]

@@ -33,16 +33,28 @@ PROFILES = {
     "orphan": {"role_arn": ARN},
     "taro": {"region": "ap-northeast-1"},
     ARN: {"role_arn": PATH_ARN, "source_profile": "taro"},
-    "dev-admin": {"sso_session": "corp", "sso_account_id": "111122223333",
-                  "sso_role_name": "AdministratorAccess", "region": "eu-west-1"},
-    "legacy": {"sso_start_url": "https://x.awsapps.com/start", "sso_region": "us-east-1",
-               "sso_account_id": "111122223333", "sso_role_name": "ReadOnly"},
+    "dev-admin": {
+        "sso_session": "corp",
+        "sso_account_id": "111122223333",
+        "sso_role_name": "AdministratorAccess",
+        "region": "eu-west-1",
+    },
+    "legacy": {
+        "sso_start_url": "https://x.awsapps.com/start",
+        "sso_region": "us-east-1",
+        "sso_account_id": "111122223333",
+        "sso_role_name": "ReadOnly",
+    },
     "half-sso": {"sso_session": "corp"},
-    "keys": {"aws_access_key_id": "AKIA", "aws_secret_access_key": "s", "mfa_serial": "m",
-             "duration_seconds": "7200"},
+    "keys": {
+        "aws_access_key_id": "AKIA",
+        "aws_secret_access_key": "s",
+        "mfa_serial": "m",
+        "duration_seconds": "7200",
+    },
     "proc": {"credential_process": "/bin/echo {}"},
     "web": {"role_arn": ARN, "web_identity_token_file": "/tmp/t"},
-}  # fmt: skip
+}
 
 
 def test_alias_comes_first() -> None:
@@ -112,7 +124,12 @@ def test_every_profile_kind_is_a_target(
 ) -> None:
     p = plan(UseRequest(name), ALIASES, PROFILES)
     assert (p.kind, p.profile, p.account, p.role_name, p.display_name) == (
-        kind, name, account, role, name)  # fmt: skip
+        kind,
+        name,
+        account,
+        role,
+        name,
+    )
 
 
 def test_keys_profile_keeps_its_mfa_and_duration() -> None:
@@ -137,7 +154,12 @@ def test_profile_option_is_refused_for_a_profile_that_is_not_a_role() -> None:
 def test_account_slash_role(target: str, account: str) -> None:
     p = plan(UseRequest(target), ALIASES, PROFILES)
     assert (p.kind, p.account, p.role_name, p.display_name, p.profile) == (
-        kinds.SSO, account, target.split("/")[1], target, None)  # fmt: skip
+        kinds.SSO,
+        account,
+        target.split("/")[1],
+        target,
+        None,
+    )
 
 
 def test_an_alias_or_profile_named_like_account_slash_role_wins() -> None:

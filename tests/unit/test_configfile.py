@@ -15,8 +15,9 @@ from stsenv.aws import configfile
 from stsenv.errors import UsageError
 
 # Section names as people type them: words, blanks of every kind, quotes, backslashes.
-NAME_TEXT = st.text(alphabet=st.sampled_from(list("profile sso-session ab\t\r\"'\\\x0b\xa0-_")),
-                    max_size=24)  # fmt: skip
+NAME_TEXT = st.text(
+    alphabet=st.sampled_from(list("profile sso-session ab\t\r\"'\\\x0b\xa0-_")), max_size=24
+)
 
 
 @given(NAME_TEXT)
@@ -25,9 +26,15 @@ def test_a_section_name_names_what_botocore_names(key: str) -> None:
     assert configfile._section(key, {}) == configloader._parse_section(key, {})
 
 
-@given(st.lists(st.tuples(NAME_TEXT.filter(lambda k: k.strip() and "]" not in k),
-                          st.sampled_from(["us-east-1", "eu-west-1"])),
-                max_size=8))  # fmt: skip
+@given(
+    st.lists(
+        st.tuples(
+            NAME_TEXT.filter(lambda k: k.strip() and "]" not in k),
+            st.sampled_from(["us-east-1", "eu-west-1"]),
+        ),
+        max_size=8,
+    )
+)
 @settings(max_examples=300, deadline=None)
 def test_a_file_of_such_sections_reads_as_botocore_reads_it(
     sections: list[tuple[str, str]],

@@ -19,8 +19,9 @@ def test_bad_names_never_reach_shell_code(name: str) -> None:
 
 def role(region: str | None) -> RoleSession:
     creds = Credentials("ASIAKEY", "secret", "token", 1_800_000_000)
-    return RoleSession("s3Full", "arn:aws:iam::1:role/r", "arn:aws:sts::1:assumed-role/r/s",
-                       creds, region, 3600)  # fmt: skip
+    return RoleSession(
+        "s3Full", "arn:aws:iam::1:role/r", "arn:aws:sts::1:assumed-role/r/s", creds, region, 3600
+    )
 
 
 def test_use_sets_credentials_and_state_and_unsets_profiles() -> None:

@@ -37,8 +37,12 @@ def imported(args: list[str], env: dict[str, str]) -> tuple[int, list[str]]:
     # contextlib/io come from the probe itself; the heavy list excludes them.
     done = subprocess.run(
         [sys.executable, "-c", PROBE.format(heavy=HEAVY), *args],
-        capture_output=True, text=True, env=env, timeout=60, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
     code, modules = json.loads(done.stdout)
     return code, modules
 
@@ -61,8 +65,11 @@ def test_clear_imports_nothing_heavy(env: dict[str, str]) -> None:
 
 
 def test_active_status_imports_nothing_heavy(env: dict[str, str]) -> None:
-    active = {"STSENV_ROLE": "r", "STSENV_EXPIRY": str(int(time.time()) + 600),
-              "STSENV_ARN": "arn:aws:sts::1:assumed-role/r/s"}  # fmt: skip
+    active = {
+        "STSENV_ROLE": "r",
+        "STSENV_EXPIRY": str(int(time.time()) + 600),
+        "STSENV_ARN": "arn:aws:sts::1:assumed-role/r/s",
+    }
     code, modules = imported(["status", "--json"], {**env, **active})
     assert (code, modules) == (0, [])
 

@@ -13,8 +13,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SHELLS = ("bash", "zsh", "fish")
 
 
-
-
 def test_wheel_carries_the_shell_files(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for shell in SHELLS:

@@ -55,18 +55,31 @@ def shape_env(tmp_path: Path, shape: str, endpoint: str | None = None) -> dict[s
 @pytest.mark.parametrize(
     ("args", "start"),
     [
-        (("gone",), "stsenv: AWS profile 'gone': its credential_process program "
-         "'corpus-uninstalled-tool' is not installed"),
-        (("--profile", "gone", "arn:aws:iam::123456789012:role/standin"),
-         "stsenv: AWS profile 'gone': its credential_process program 'corpus-uninstalled-tool'"),
-        (("via-gone",), "stsenv: AWS profile 'gone': its credential_process program "
-         "'corpus-uninstalled-tool' is not installed"),
-        (("greeting",), "stsenv: AWS profile 'greeting': its credential_process printed "
-         "something that is not JSON (line 1, column 1)"),
-        (("expired",), "stsenv: AWS profile 'expired' gave credentials whose Expiration has "
-         "already passed"),
+        (
+            ("gone",),
+            "stsenv: AWS profile 'gone': its credential_process program "
+            "'corpus-uninstalled-tool' is not installed",
+        ),
+        (
+            ("--profile", "gone", "arn:aws:iam::123456789012:role/standin"),
+            "stsenv: AWS profile 'gone': its credential_process program 'corpus-uninstalled-tool'",
+        ),
+        (
+            ("via-gone",),
+            "stsenv: AWS profile 'gone': its credential_process program "
+            "'corpus-uninstalled-tool' is not installed",
+        ),
+        (
+            ("greeting",),
+            "stsenv: AWS profile 'greeting': its credential_process printed "
+            "something that is not JSON (line 1, column 1)",
+        ),
+        (
+            ("expired",),
+            "stsenv: AWS profile 'expired' gave credentials whose Expiration has already passed",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_credential_process_that_cannot_serve_is_one_line(
     args: tuple[str, ...], start: str, tmp_path: Path
 ) -> None:
@@ -111,8 +124,10 @@ def test_temporary_keys_without_their_end_say_why_in_one_line(
     name: str, standin: StandIn, tmp_path: Path
 ) -> None:
     done = stsenv(shape_env(tmp_path, "temporary-keys", standin.endpoint), "use", name)
-    start = (f"stsenv: AWS profile {name!r} holds temporary credentials (aws_session_token) "
-             "but not when they end, so stsenv cannot count them down")  # fmt: skip
+    start = (
+        f"stsenv: AWS profile {name!r} holds temporary credentials (aws_session_token) "
+        "but not when they end, so stsenv cannot count them down"
+    )
     one_error_line(done, 2, start)
     assert standin.actions == []
 
@@ -129,8 +144,11 @@ def test_sign_in_only_profiles_are_not_offered_as_roles(tmp_path: Path) -> None:
     offered = stsenv(env, "__complete", "fish", "use", "").stdout.splitlines()
     assert [line.split("\t")[0] for line in offered] == ["dev"]
     for name in ("signin-only", "no-role", "legacy-no-role"):
-        one_error_line(stsenv(env, "use", name), 2, f"stsenv: AWS profile {name!r} is an IAM "
-                       "Identity Center sign-in, not a role")  # fmt: skip
+        one_error_line(
+            stsenv(env, "use", name),
+            2,
+            f"stsenv: AWS profile {name!r} is an IAM Identity Center sign-in, not a role",
+        )
 
 
 # --- 4. the names botocore knows, and only those -------------------------------------------------
@@ -144,8 +162,7 @@ def test_tab_and_roles_offer_the_names_botocore_reads(tmp_path: Path) -> None:
     # the credentials file's `[profile tabbed]` is a profile named "profile tabbed";
     # [default] and the later [profile default] (a region only): botocore keeps the later
     # one, so "default" has nothing to assume.
-    assert names == {"tabbed", "my profile", "-dash", "plural", "twice",
-                     "profile tabbed"}  # fmt: skip
+    assert names == {"tabbed", "my profile", "-dash", "plural", "twice", "profile tabbed"}
     offered = stsenv(env, "__complete", "bash", "use", "").stdout.splitlines()
     assert set(offered) == names - {"-dash"}  # taken for an option before `--`
     assert stsenv(env, "__complete", "bash", "use", "--", "-").stdout == "-dash\n"
@@ -171,17 +188,26 @@ def test_a_name_that_starts_with_a_dash_is_used_after_dashes(
     [
         ("duplicate-section", "config", "line 4: section [profile keys] appears twice"),
         ("duplicate-key", "config", "line 3: 'region' appears twice in [profile keys]"),
-        ("bom", "config", "it starts with a byte order mark (encoding: save it as UTF-8 "
-         "without BOM)"),
+        (
+            "bom",
+            "config",
+            "it starts with a byte order mark (encoding: save it as UTF-8 without BOM)",
+        ),
         ("utf16", "config", "it is UTF-16 text (encoding: save it as UTF-8)"),
-        ("latin1", "config", "line 1: byte 0xfc is not utf-8 text (encoding: save the file "
-         "as UTF-8)"),
-        ("key-without-equals", "config", "line 3: 'aws_access_key_id\\n' is neither "
-         "`key = value` nor a [section]"),
+        (
+            "latin1",
+            "config",
+            "line 1: byte 0xfc is not utf-8 text (encoding: save the file as UTF-8)",
+        ),
+        (
+            "key-without-equals",
+            "config",
+            "line 3: 'aws_access_key_id\\n' is neither `key = value` nor a [section]",
+        ),
         ("nested-without-equals", "config", "an indented line under a key is not `key = value`"),
         ("broken-credentials", "credentials", "line 3: section [default] appears twice"),
     ],
-)  # fmt: skip
+)
 def test_a_file_that_cannot_be_parsed_is_named_with_line_and_reason(
     shape: str, which: str, reason: str, tmp_path: Path
 ) -> None:
@@ -220,16 +246,24 @@ def test_a_hanging_credential_process_is_named_once_and_ctrl_c_stops_it(tmp_path
     config = tmp_path / "config"
     config.write_text("[profile slow]\ncredential_process = corpus-hangs --browser\n")
     env = {**shape_env(tmp_path, "empty"), "AWS_CONFIG_FILE": str(config)}
-    child = subprocess.Popen([STSENV, "use", "slow"], env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
-                             start_new_session=True)  # fmt: skip
+    child = subprocess.Popen(
+        [STSENV, "use", "slow"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
     try:
         assert child.stderr is not None
         ready, _w, _x = select.select([child.stderr], [], [], 60)
         assert ready, "no word about the program stsenv waits for"
         first = child.stderr.readline()
-        assert first == ("stsenv: waiting for 'corpus-hangs', the credential_process of AWS "
-                         "profile 'slow' (Ctrl-C stops it)\n")  # fmt: skip
+        assert first == (
+            "stsenv: waiting for 'corpus-hangs', the credential_process of AWS "
+            "profile 'slow' (Ctrl-C stops it)\n"
+        )
         time.sleep(4)  # longer than the notice's delay: it is not said again
         os.killpg(child.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
         out, rest = child.communicate(timeout=30)
@@ -252,8 +286,11 @@ def test_an_end_more_than_a_day_away_is_a_date(standin: StandIn, tmp_path: Path)
 
 
 def test_status_of_an_end_days_away_counts_days(tmp_path: Path) -> None:
-    env = {**shape_env(tmp_path, "empty"), "STSENV_ROLE": "far",
-           "STSENV_EXPIRY": str(int(time.time()) + 3 * 86400 + 5 * 3600 + 120)}  # fmt: skip
+    env = {
+        **shape_env(tmp_path, "empty"),
+        "STSENV_ROLE": "far",
+        "STSENV_EXPIRY": str(int(time.time()) + 3 * 86400 + 5 * 3600 + 120),
+    }
     done = stsenv(env, "status")
     assert done.returncode == 0, done.stderr
     remaining = [line for line in done.stdout.splitlines() if line.startswith("remaining")]

@@ -32,9 +32,11 @@ def test_sign_in_url_for_a_target(console_env: dict[str, str], federation: Feder
     done = stsenv(console_env, "console", "s3Full", "--print", "--duration", "2h")
     assert done.returncode == 0, done.stderr
     assert login_query(done.stdout, federation) == {
-        "Action": "login", "Issuer": "stsenv", "SigninToken": "tok-1/2+3=",
+        "Action": "login",
+        "Issuer": "stsenv",
+        "SigninToken": "tok-1/2+3=",
         "Destination": "https://console.aws.amazon.com/",
-    }  # fmt: skip
+    }
     (asked,) = federation.queries
     assert asked["Action"] == ["getSigninToken"] and asked["SessionDuration"] == ["7200"]
     session = json.loads(asked["Session"][0])
@@ -63,9 +65,12 @@ def active_env(console_env: dict[str, str], partition: str) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     ("partition", "console_host"),
-    [("aws", "console.aws.amazon.com"), ("aws-cn", "console.amazonaws.cn"),
-     ("aws-us-gov", "console.amazonaws-us-gov.com")],
-)  # fmt: skip
+    [
+        ("aws", "console.aws.amazon.com"),
+        ("aws-cn", "console.amazonaws.cn"),
+        ("aws-us-gov", "console.amazonaws-us-gov.com"),
+    ],
+)
 def test_the_active_role_and_a_service_page(
     console_env: dict[str, str], federation: Federation, partition: str, console_host: str
 ) -> None:
@@ -88,8 +93,10 @@ def test_opens_the_browser_unless_print(
     # The browser is given a private page (file://...) that sends it on to the URL: the
     # sign-in token never is in its argv (test_trust_program_holes.py).
     # (No colon in it: webbrowser splits $BROWSER at os.pathsep.)
-    program = ('import sys; s = "file" + chr(58) + "//"; p = sys.argv[1]; assert p.startswith(s); '
-               'open(sys.argv[2], "w").write(open(p.replace(s, "", 1)).read())')  # fmt: skip
+    program = (
+        'import sys; s = "file" + chr(58) + "//"; p = sys.argv[1]; assert p.startswith(s); '
+        'open(sys.argv[2], "w").write(open(p.replace(s, "", 1)).read())'
+    )
     browser = f"{sys.executable} -c '{program}' %s {seen}"  # webbrowser's BROWSER: %s, what to open
     done = stsenv({**console_env, "BROWSER": browser}, "console", "s3Full")
     assert done.returncode == 0 and done.stdout == "", done.stderr
@@ -121,8 +128,11 @@ def test_switch_role_of_the_active_role_keeps_its_path(console_env: dict[str, st
     made = stsenv(console_env, "credential-process", pathed)  # caches the session, as use does
     assert made.returncode == 0, made.stderr
     creds = json.loads(made.stdout)
-    env = {**active_env(console_env, "aws"), "AWS_ACCESS_KEY_ID": creds["AccessKeyId"],
-           "STSENV_ARN": f"arn:aws:sts::{ACCOUNT}:assumed-role/s3ReadService/s"}  # fmt: skip
+    env = {
+        **active_env(console_env, "aws"),
+        "AWS_ACCESS_KEY_ID": creds["AccessKeyId"],
+        "STSENV_ARN": f"arn:aws:sts::{ACCOUNT}:assumed-role/s3ReadService/s",
+    }
     done = stsenv(env, "console", "--switch-role")
     assert done.stdout == (
         f"https://signin.aws.amazon.com/switchrole?account={ACCOUNT}"
@@ -141,9 +151,12 @@ def test_switch_role_of_the_active_role_keeps_its_path(console_env: dict[str, st
     ],
 )
 def test_federation_errors_are_one_line(
-    console_env: dict[str, str], federation: Federation, answer: tuple[int, str], status: int,
+    console_env: dict[str, str],
+    federation: Federation,
+    answer: tuple[int, str],
+    status: int,
     start: str,
-) -> None:  # fmt: skip
+) -> None:
     federation.answer = answer
     done = stsenv(console_env, "console", "s3Full", "--print")
     one_error_line(done, status, start)
@@ -155,10 +168,19 @@ def test_federation_errors_are_one_line(
 
 def test_other_errors_are_one_line(console_env: dict[str, str]) -> None:
     one_error_line(stsenv(console_env, "console", "--print"), 1, "stsenv: no role is active")
-    one_error_line(stsenv(console_env, "console", "s3Full", "--service", "s3/../x"), 2,
-                   "stsenv: service 's3/../x' is not a console service name")  # fmt: skip
-    one_error_line(stsenv(console_env, "console", "s3Full", "--duration", "13h"), 2,
-                   "stsenv: duration '13h' is out of range")  # fmt: skip
+    one_error_line(
+        stsenv(console_env, "console", "s3Full", "--service", "s3/../x"),
+        2,
+        "stsenv: service 's3/../x' is not a console service name",
+    )
+    one_error_line(
+        stsenv(console_env, "console", "s3Full", "--duration", "13h"),
+        2,
+        "stsenv: duration '13h' is out of range",
+    )
     dead = {**console_env, "STSENV_FEDERATION_URL": "http://127.0.0.1:9/federation"}
-    one_error_line(stsenv(dead, "console", "s3Full", "--print"), 4,
-                   "stsenv: the sign-in endpoint http://127.0.0.1:9/federation could")  # fmt: skip
+    one_error_line(
+        stsenv(dead, "console", "s3Full", "--print"),
+        4,
+        "stsenv: the sign-in endpoint http://127.0.0.1:9/federation could",
+    )

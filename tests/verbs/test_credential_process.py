@@ -23,24 +23,26 @@ def with_profile(aws_env: dict[str, str], tmp_path: Path, profile: str) -> dict[
     return {**aws_env, "AWS_CONFIG_FILE": str(config)}
 
 
-def test_the_aws_cli_uses_it_as_credential_process(
-    aws_env: dict[str, str], tmp_path: Path
-) -> None:
+def test_the_aws_cli_uses_it_as_credential_process(aws_env: dict[str, str], tmp_path: Path) -> None:
     env = with_profile(
         aws_env,
         tmp_path,
         f"[profile p]\ncredential_process = {STSENV} credential-process s3Full\n"
         "region = ap-northeast-1\n",
     )
-    for command in (["sts", "get-caller-identity", "--query", "Arn", "--output", "text"],
-                    ["s3", "mb", "s3://via-credential-process"]):  # fmt: skip
-        done = subprocess.run(["aws", *command, "--profile", "p"], env=env, capture_output=True,
-                              text=True, timeout=60)  # fmt: skip
+    for command in (
+        ["sts", "get-caller-identity", "--query", "Arn", "--output", "text"],
+        ["s3", "mb", "s3://via-credential-process"],
+    ):
+        done = subprocess.run(
+            ["aws", *command, "--profile", "p"], env=env, capture_output=True, text=True, timeout=60
+        )
         assert done.returncode == 0, done.stderr
     assert "make_bucket: via-credential-process" in done.stdout
     # The source user alone may not: it is the role's session that made the bucket.
-    denied = subprocess.run(["aws", "s3", "mb", "s3://as-taro"], env=env, capture_output=True,
-                            text=True, timeout=60)  # fmt: skip
+    denied = subprocess.run(
+        ["aws", "s3", "mb", "s3://as-taro"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert denied.returncode != 0 and "AccessDenied" in denied.stderr
 
 
@@ -48,8 +50,13 @@ def test_output_is_version_1_with_an_rfc3339_expiration(aws_env: dict[str, str])
     done = stsenv(aws_env, "credential-process", "s3Full", "--duration", "30m")
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
-    assert sorted(answer) == ["AccessKeyId", "Expiration", "SecretAccessKey", "SessionToken",
-                              "Version"]  # fmt: skip
+    assert sorted(answer) == [
+        "AccessKeyId",
+        "Expiration",
+        "SecretAccessKey",
+        "SessionToken",
+        "Version",
+    ]
     assert answer["Version"] == 1 and answer["AccessKeyId"].startswith("ASIA")
     expires = time.mktime(time.strptime(answer["Expiration"], "%Y-%m-%dT%H:%M:%SZ"))
     expires -= time.timezone  # strptime read UTC as local time

@@ -24,8 +24,7 @@ def test_command_gets_the_role_and_its_status_passes_through(
     aws_env: dict[str, str], tmp_path: Path
 ) -> None:
     target = tmp_path / "env0"
-    done = stsenv(aws_env, "exec", "s3Full", "--", "sh", "-c", 'env -0 > "$0"; exit 7',
-                  str(target))  # fmt: skip
+    done = stsenv(aws_env, "exec", "s3Full", "--", "sh", "-c", 'env -0 > "$0"; exit 7', str(target))
     assert done.returncode == 7 and done.stderr == "", done.stderr
     seen = read_env0(target)
     assert all(seen[name] for name in CREDENTIAL_NAMES)
@@ -39,8 +38,13 @@ def test_command_gets_the_role_and_its_status_passes_through(
 def test_the_aws_cli_runs_as_the_role(aws_env: dict[str, str]) -> None:
     made = stsenv(aws_env, "exec", "s3Full", "--", "aws", "s3", "mb", "s3://made-by-exec")
     assert made.returncode == 0 and "make_bucket: made-by-exec" in made.stdout, made.stderr
-    denied = subprocess.run(["aws", "s3", "mb", "s3://not-by-taro"], env=aws_env,
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    denied = subprocess.run(
+        ["aws", "s3", "mb", "s3://not-by-taro"],
+        env=aws_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert denied.returncode != 0 and "AccessDenied" in denied.stderr
 
 
@@ -52,8 +56,12 @@ def test_signals_reach_the_command(aws_env: dict[str, str]) -> None:
         "print('ready', flush=True)\n"
         "signal.pause()\n"
     )
-    child = subprocess.Popen([STSENV, "exec", "s3Full", "--", sys.executable, "-c", program],
-                             env=aws_env, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    child = subprocess.Popen(
+        [STSENV, "exec", "s3Full", "--", sys.executable, "-c", program],
+        env=aws_env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert child.stdout is not None
     assert child.stdout.readline() == "ready\n"
     child.send_signal(signal.SIGTERM)
@@ -65,8 +73,11 @@ def test_signals_reach_the_command(aws_env: dict[str, str]) -> None:
 def test_nesting_a_different_role_needs_nest(aws_env: dict[str, str]) -> None:
     other = f"arn:aws:iam::{ACCOUNT}:role/s3ReadService"
     inside = {**aws_env, "STSENV_EXEC": other}
-    one_error_line(stsenv(inside, "exec", "s3Full", "--", "true"), 2,
-                   f"stsenv: already inside `stsenv exec` of {other}: pass --nest")  # fmt: skip
+    one_error_line(
+        stsenv(inside, "exec", "s3Full", "--", "true"),
+        2,
+        f"stsenv: already inside `stsenv exec` of {other}: pass --nest",
+    )
     assert stsenv(inside, "exec", "--nest", "s3Full", "--", "true").returncode == 0
     same = {**aws_env, "STSENV_EXEC": ROLE_ARN}
     assert stsenv(same, "exec", "s3Full", "--", "true").returncode == 0
@@ -97,8 +108,9 @@ def test_both_parsers_take_the_command_after_the_double_dash(aws_env: dict[str, 
         "import os, sys\nfrom stsenv import cli\nfrom stsenv.settings import Settings\n"
         f"sys.exit(cli._run_typer(['exec', *{args!r}], Settings.from_env(os.environ)))\n"
     )
-    done = subprocess.run([sys.executable, "-c", via_typer], env=aws_env, capture_output=True,
-                          text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", via_typer], env=aws_env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 3, done.stderr
 
 

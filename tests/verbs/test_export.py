@@ -33,8 +33,9 @@ def test_env_file_replaces_the_tutorials_awk_step(aws_env: dict[str, str], tmp_p
         f"source {env_file} && unset AWS_PROFILE && export AWS_DEFAULT_REGION={REGION} && "
         "aws sts get-caller-identity --query Arn --output text && aws s3 mb s3://exported-env"
     )
-    done = subprocess.run(["bash", "-c", script], env=aws_env, capture_output=True, text=True,
-                          timeout=60)  # fmt: skip
+    done = subprocess.run(
+        ["bash", "-c", script], env=aws_env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert f"assumed-role/{ROLE}/" in done.stdout and "make_bucket: exported-env" in done.stdout
 
@@ -64,14 +65,14 @@ def test_dotenv_and_powershell_lines(aws_env: dict[str, str]) -> None:
     pwsh = shutil.which("pwsh")
     if pwsh:  # read back by PowerShell itself where it is installed
         program = "\n".join([*lines, "$Env:AWS_SESSION_TOKEN"])
-        done = subprocess.run([pwsh, "-NoProfile", "-Command", program], capture_output=True,
-                              text=True)  # fmt: skip
+        done = subprocess.run(
+            [pwsh, "-NoProfile", "-Command", program], capture_output=True, text=True
+        )
         assert done.stdout.strip() == reference["AWS_SESSION_TOKEN"]
 
 
 def test_refuses_a_terminal_unless_forced(aws_env: dict[str, str], tmp_path: Path) -> None:
-    child = pexpect.spawn(STSENV, ["export", "s3Full"], env=aws_env, encoding="utf-8",
-                          timeout=60)  # fmt: skip
+    child = pexpect.spawn(STSENV, ["export", "s3Full"], env=aws_env, encoding="utf-8", timeout=60)
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 2
@@ -80,8 +81,13 @@ def test_refuses_a_terminal_unless_forced(aws_env: dict[str, str], tmp_path: Pat
     assert "stsenv use s3Full" in text and "AWS_SECRET_ACCESS_KEY" not in text
     assert not (Path(aws_env["STSENV_CACHE_DIR"])).exists()  # refused before any AWS call
 
-    child = pexpect.spawn(STSENV, ["export", "s3Full", "--force", "--format", "json"],
-                          env=aws_env, encoding="utf-8", timeout=60)  # fmt: skip
+    child = pexpect.spawn(
+        STSENV,
+        ["export", "s3Full", "--force", "--format", "json"],
+        env=aws_env,
+        encoding="utf-8",
+        timeout=60,
+    )
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0

@@ -21,9 +21,11 @@ ROLE = "arn:aws:iam::123456789012:role/"
 
 def _creds(key: str, seconds: int) -> str:
     expiry = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + seconds))
-    return (f"<Credentials><AccessKeyId>{key}</AccessKeyId><SecretAccessKey>s-{key}"
-            f"</SecretAccessKey><SessionToken>t-{key}</SessionToken><Expiration>{expiry}"
-            "</Expiration></Credentials>")  # fmt: skip
+    return (
+        f"<Credentials><AccessKeyId>{key}</AccessKeyId><SecretAccessKey>s-{key}"
+        f"</SecretAccessKey><SessionToken>t-{key}</SessionToken><Expiration>{expiry}"
+        "</Expiration></Credentials>"
+    )
 
 
 class Sts(StandIn):
@@ -43,13 +45,17 @@ class Sts(StandIn):
             result = _creds(key, int(form.get("DurationSeconds", "43200")))
         else:
             name = form.get("RoleArn", "").rsplit("/", 1)[-1]
-            result = (_creds(key, int(form.get("DurationSeconds", "3600"))) +
-                      f"<AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/{name}/"
-                      f"{form.get('RoleSessionName')}</Arn><AssumedRoleId>AROA:x"
-                      "</AssumedRoleId></AssumedRoleUser>")  # fmt: skip
+            result = (
+                _creds(key, int(form.get("DurationSeconds", "3600")))
+                + f"<AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/{name}/"
+                f"{form.get('RoleSessionName')}</Arn><AssumedRoleId>AROA:x"
+                "</AssumedRoleId></AssumedRoleUser>"
+            )
         meta = "<ResponseMetadata><RequestId>r</RequestId></ResponseMetadata>"
-        return (f'<{action}Response xmlns="{STS_NS}"><{action}Result>{result}</{action}Result>'
-                f"{meta}</{action}Response>")  # fmt: skip
+        return (
+            f'<{action}Response xmlns="{STS_NS}"><{action}Result>{result}</{action}Result>'
+            f"{meta}</{action}Response>"
+        )
 
 
 @pytest.fixture
@@ -119,7 +125,10 @@ def test_one_code_per_device_then_roles_without_codes(sts: Sts, env: dict[str, s
     (get, getf, get_key), (assume, form, assume_key) = sts.calls
     assert (get, get_key) == ("GetSessionToken", LONG_TERM_KEY)
     assert (getf["SerialNumber"], getf["TokenCode"], getf["DurationSeconds"]) == (
-        SERIAL, "123456", "43200")  # fmt: skip
+        SERIAL,
+        "123456",
+        "43200",
+    )
     assert (assume, assume_key) == ("AssumeRole", "ASIA1")  # signed by the MFA session
     assert form["DurationSeconds"] == "3600" and "TokenCode" not in form
     assert creds["AWS_ACCESS_KEY_ID"] == "ASIA2"
@@ -133,7 +142,11 @@ def test_one_code_per_device_then_roles_without_codes(sts: Sts, env: dict[str, s
     _, notice = export(env, "b", "--no-mfa-session", "--token-code", "654321")
     action, form, key = sts.calls[3]
     assert (action, key, form["TokenCode"], form["DurationSeconds"]) == (
-        "AssumeRole", LONG_TERM_KEY, "654321", "7200")  # fmt: skip
+        "AssumeRole",
+        LONG_TERM_KEY,
+        "654321",
+        "7200",
+    )
     assert notice == ""
     mfa_files = list(Path(env["STSENV_CACHE_DIR"]).glob("mfa-*.json"))
     assert len(mfa_files) == 1 and mfa_files[0].stat().st_mode & 0o777 == 0o600
@@ -141,13 +154,17 @@ def test_one_code_per_device_then_roles_without_codes(sts: Sts, env: dict[str, s
 
 def test_a_rejected_code_is_one_line_and_nothing_is_cached(sts: Sts, env: dict[str, str]) -> None:
     sts.errors["GetSessionToken"] = sts_error(
-        "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code.",
-        403)  # fmt: skip
-    one_error_line(stsenv(env, "export", "a", "--token-code", "111111"), 3,
-                   f"stsenv: the MFA code for {SERIAL} was rejected")  # fmt: skip
+        "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code.", 403
+    )
+    one_error_line(
+        stsenv(env, "export", "a", "--token-code", "111111"),
+        3,
+        f"stsenv: the MFA code for {SERIAL} was rejected",
+    )
     assert not list(Path(env["STSENV_CACHE_DIR"]).glob("*.json"))
-    one_error_line(stsenv(env, "export", "a"), 5,
-                   "stsenv: an MFA code is needed and there is no terminal")  # fmt: skip
+    one_error_line(
+        stsenv(env, "export", "a"), 5, "stsenv: an MFA code is needed and there is no terminal"
+    )
 
 
 def test_role_profiles_chain_at_any_depth_capped_at_one_hour(sts: Sts, env: dict[str, str]) -> None:
@@ -171,8 +188,11 @@ def test_the_roles_of_a_source_chain_are_cached_for_the_next_use(
     """first and second, assumed by botocore on the way to third, are kept in stsenv's cache:
     another target sourced from second assumes only itself, in another process."""
     export(env, "third")
-    assert [f["RoleArn"] for _a, f, _k in sts.calls] == [f"{ROLE}first", f"{ROLE}second",
-                                                         f"{ROLE}third"]  # fmt: skip
+    assert [f["RoleArn"] for _a, f, _k in sts.calls] == [
+        f"{ROLE}first",
+        f"{ROLE}second",
+        f"{ROLE}third",
+    ]
     cached = sorted(Path(env["STSENV_CACHE_DIR"]).glob("chain-*.json"))
     assert len(cached) == 2 and all(p.stat().st_mode & 0o777 == 0o600 for p in cached)
     assert "long-term-secret" not in "".join(p.read_text() for p in cached)
@@ -182,8 +202,9 @@ def test_the_roles_of_a_source_chain_are_cached_for_the_next_use(
     assert creds["AWS_ACCESS_KEY_ID"] == "ASIA1"  # the one call made, numbered afresh
     # A different source (another credentials file) shares none of it.
     other = Path(env["AWS_SHARED_CREDENTIALS_FILE"]).with_name("other-credentials")
-    other.write_text("[keys]\naws_access_key_id = AKIAOTHER0000000000\n"
-                     "aws_secret_access_key = other\n")  # fmt: skip
+    other.write_text(
+        "[keys]\naws_access_key_id = AKIAOTHER0000000000\naws_secret_access_key = other\n"
+    )
     sts.calls.clear()
     export({**env, "AWS_SHARED_CREDENTIALS_FILE": str(other)}, "fourth")
     assert next(k for _a, _f, k in sts.calls) == "AKIAOTHER0000000000"
@@ -201,20 +222,28 @@ def test_an_expired_sso_session_says_what_to_run(
     sts: Sts, env: dict[str, str], target: str
 ) -> None:
     """No SSO token cached for the profile: botocore cannot refresh it by itself."""
-    one_error_line(stsenv(env, "export", *target.split()), 3,
-                   "stsenv: the SSO session for AWS profile ")  # fmt: skip
+    one_error_line(
+        stsenv(env, "export", *target.split()), 3, "stsenv: the SSO session for AWS profile "
+    )
     done = stsenv(env, "export", *target.split())
     assert "run `stsenv login --profile sso` and retry" in done.stderr
     assert sts.calls == []
 
 
 def test_a_source_role_mfa_code_is_asked_on_the_terminal(sts: Sts, env: dict[str, str]) -> None:
-    one_error_line(stsenv(env, "export", "after-mfa"), 5,
-                   "stsenv: AWS profile 'needs-mfa' needs an MFA code for its role and there is "
-                   "no terminal")  # fmt: skip
+    one_error_line(
+        stsenv(env, "export", "after-mfa"),
+        5,
+        "stsenv: AWS profile 'needs-mfa' needs an MFA code for its role and there is no terminal",
+    )
     assert sts.calls == []
-    child = pexpect.spawn(STSENV, ["export", "after-mfa", "--force", "--format", "json"], env=env,
-                          encoding="utf-8", timeout=30)  # fmt: skip
+    child = pexpect.spawn(
+        STSENV,
+        ["export", "after-mfa", "--force", "--format", "json"],
+        env=env,
+        encoding="utf-8",
+        timeout=30,
+    )
     child.expect(f"Enter MFA code for {SERIAL}: ")
     child.sendline("246810")
     child.expect(pexpect.EOF)
@@ -222,5 +251,8 @@ def test_a_source_role_mfa_code_is_asked_on_the_terminal(sts: Sts, env: dict[str
     assert child.exitstatus == 0, child.before
     (_a, first, _k), (_b, second, _k2) = sts.calls
     assert (first["RoleArn"], first["SerialNumber"], first["TokenCode"]) == (
-        f"{ROLE}first", SERIAL, "246810")  # fmt: skip
+        f"{ROLE}first",
+        SERIAL,
+        "246810",
+    )
     assert second["RoleArn"] == f"{ROLE}second" and "TokenCode" not in second

@@ -60,8 +60,9 @@ def test_refresh_without_a_role_changes_nothing(
     assert failed.status == "1"
     text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", failed.output)  # terminal modes (fish)
     lines = [line for line in text.splitlines() if line.startswith("stsenv:")]
-    assert lines == ["stsenv: no role started in this shell to refresh: start one with "
-                     "`stsenv use TARGET`"]  # fmt: skip
+    assert lines == [
+        "stsenv: no role started in this shell to refresh: start one with `stsenv use TARGET`"
+    ]
     assert without_noise(shell.environ()) == before
 
 
@@ -76,17 +77,28 @@ def test_refresh_needs_the_hook(aws_env: dict[str, str]) -> None:
 _text = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\0"), min_size=1)
 
 
-@given(target=_text, duration=st.none() | _text, profile=st.none() | _text,
-       external_id=st.none() | _text)  # fmt: skip
+@given(
+    target=_text,
+    duration=st.none() | _text,
+    profile=st.none() | _text,
+    external_id=st.none() | _text,
+)
 def test_use_arguments_round_trip(
     target: str, duration: str | None, profile: str | None, external_id: str | None
 ) -> None:
     """Any values, dashes and quotes included, come back exactly; the MFA code never."""
-    request = UseRequest(target, duration=duration, profile=profile, external_id=external_id,
-                         token_code="123456", refresh=False)  # fmt: skip
+    request = UseRequest(
+        target,
+        duration=duration,
+        profile=profile,
+        external_id=external_id,
+        token_code="123456",
+        refresh=False,
+    )
     encoded = use_args.encode(request)
     assert "123456" not in encoded.replace(target, "").replace(str(duration), "").replace(
-        str(profile), "").replace(str(external_id), "")  # fmt: skip
+        str(profile), ""
+    ).replace(str(external_id), "")
     values = use_args.decode(encoded)
     assert values["target"] == target and values["duration"] == duration
     assert values["profile"] == profile and values["external_id"] == external_id

@@ -28,12 +28,15 @@ def test_roles_lists_aliases_and_profiles_without_a_network_call(
     standin: StandIn, standin_env: dict[str, str], tmp_path: Path
 ) -> None:
     config = tmp_path / "stsenv.toml"
-    config.write_text('[roles.fast]\nrole_arn = "arn:aws:iam::123456789012:role/standin"\n'
-                      'duration = "45m"\n')  # fmt: skip
+    config.write_text(
+        '[roles.fast]\nrole_arn = "arn:aws:iam::123456789012:role/standin"\nduration = "45m"\n'
+    )
     aws_config = tmp_path / "aws-config"
-    aws_config.write_text("[profile viaprofile]\nrole_arn = arn:aws:iam::123456789012:role/other\n"
-                          "credential_source = Environment\nduration_seconds = 7200\n"
-                          "[profile plain]\nregion = eu-west-1\n")  # fmt: skip
+    aws_config.write_text(
+        "[profile viaprofile]\nrole_arn = arn:aws:iam::123456789012:role/other\n"
+        "credential_source = Environment\nduration_seconds = 7200\n"
+        "[profile plain]\nregion = eu-west-1\n"
+    )
     env = {**standin_env, "STSENV_CONFIG": str(config), "AWS_CONFIG_FILE": str(aws_config)}
     expiry = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1800))
     standin.script("AssumeRole", assume_role_answer(expiry))
@@ -47,10 +50,14 @@ def test_roles_lists_aliases_and_profiles_without_a_network_call(
     assert rows["fast"]["kind"] == "alias" and rows["fast"]["duration"] == 45 * 60
     assert 28 <= rows["fast"]["minutes_left"] <= 30 and rows["fast"]["active"] is False
     assert rows["viaprofile"] == {
-        "name": "viaprofile", "kind": "profile", "role": "arn:aws:iam::123456789012:role/other",
-        "source": "credential_source Environment", "duration": 7200, "active": False,
+        "name": "viaprofile",
+        "kind": "profile",
+        "role": "arn:aws:iam::123456789012:role/other",
+        "source": "credential_source Environment",
+        "duration": 7200,
+        "active": False,
         "minutes_left": None,
-    }  # fmt: skip
+    }
     text = stsenv(env, "roles").stdout.splitlines()
     assert text[0].split() == ["NAME", "KIND", "ROLE", "SOURCE", "DURATION", "SESSION"]
     assert text[1].split()[:2] == ["fast", "alias"] and text[1].endswith("m left")
@@ -66,8 +73,12 @@ def test_use_without_target_and_without_a_terminal_lists_targets(aws_env: dict[s
     assert spec.parse_fast(spec.BY_NAME["use"], [])  # reaches the handler, not a usage error
     done = stsenv({**aws_env, "STSENV_SHELL": "bash"}, "use")
     # Every profile is a target now, the key profiles of the world too.
-    one_error_line(done, 2, "stsenv: give a target: `stsenv use TARGET` (configured: s3Full, "
-                   "admin, hanako-prjZ, s3full, taro-prjZ)")  # fmt: skip
+    one_error_line(
+        done,
+        2,
+        "stsenv: give a target: `stsenv use TARGET` (configured: s3Full, "
+        "admin, hanako-prjZ, s3full, taro-prjZ)",
+    )
 
 
 @pytest.mark.parametrize("kind", SHELLS)

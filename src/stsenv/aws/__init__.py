@@ -65,7 +65,8 @@ def _read_vault_early(
 
     vault.forget_read()
     alias = aliases.get(request.target)
-    found = vault.source_of(request.target, request.profile,
-                            getattr(alias, "source_profile", None), env)  # fmt: skip
+    found = vault.source_of(
+        request.target, request.profile, getattr(alias, "source_profile", None), env
+    )
     if found is not None:
         vault.read_while_importing(found, "stsenv.aws.assume")

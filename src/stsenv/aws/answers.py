@@ -24,8 +24,9 @@ def credentials_from(answer: Mapping[str, Any], operation: str, now: int) -> Cre
             f"STS returned credentials from {operation} that have already expired: check this "
             "machine's clock"
         )
-    return Credentials(str(c["AccessKeyId"]), str(c["SecretAccessKey"]), str(c["SessionToken"]),
-                       expires)  # fmt: skip
+    return Credentials(
+        str(c["AccessKeyId"]), str(c["SecretAccessKey"]), str(c["SessionToken"]), expires
+    )
 
 
 def assumed_role_arn(answer: Mapping[str, Any], operation: str) -> str:

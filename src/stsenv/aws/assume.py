@@ -210,8 +210,9 @@ def _sso(plan: targets.Plan, env: Mapping[str, str], settings: Settings, now: in
     from stsenv.aws import sso
 
     env_profile = env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE")
-    sign_in = sso.find_sign_in(aws_profiles.full_config(), plan.profile or plan.source_profile,
-                               None, env_profile)  # fmt: skip
+    sign_in = sso.find_sign_in(
+        aws_profiles.full_config(), plan.profile or plan.source_profile, None, env_profile
+    )
     account = str(plan.account)
     if not targets.is_account_id(account):
         listing = sso.load_cached_assignments(sign_in, settings, now)
@@ -225,7 +226,8 @@ def _sso(plan: targets.Plan, env: Mapping[str, str], settings: Settings, now: in
                 "12-digit id, or see `stsenv roles --sso`"
             )
         account = ids[0]
-    role = sso.role_credentials(sign_in, account, plan.role_name, plan.display_name,
-                                plan.region, now)  # fmt: skip
+    role = sso.role_credentials(
+        sign_in, account, plan.role_name, plan.display_name, plan.region, now
+    )
     role.sign_in = sign_in.key
     return role

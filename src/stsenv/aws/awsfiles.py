@@ -15,8 +15,12 @@ import stat
 from stsenv import tidy
 from stsenv.errors import UsageError
 
-KEY_OPTIONS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token",
-               "aws_security_token")  # fmt: skip
+KEY_OPTIONS = (
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "aws_security_token",
+)
 _OPTION = re.compile(r"^\s*([A-Za-z0-9_.-]+)\s*[=:]")
 
 

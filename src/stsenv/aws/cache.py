@@ -89,8 +89,12 @@ def digest(value: object) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
 
 
-def fingerprint(request: UseRequest, env: Mapping[str, str], settings: Settings,
-                source: dict[str, object] | None = None) -> str:  # fmt: skip
+def fingerprint(
+    request: UseRequest,
+    env: Mapping[str, str],
+    settings: Settings,
+    source: dict[str, object] | None = None,
+) -> str:
     """Key of a session in the cache: everything that changes the result of `use`, except the
     MFA code (a new code gives the same session) and --refresh. `source`: source_key(env,
     settings) when the caller has it already (`roles` over 2,500 profiles)."""
@@ -112,8 +116,14 @@ def fingerprint(request: UseRequest, env: Mapping[str, str], settings: Settings,
 
 def name_key(role_name: str, source_label: str, env: Mapping[str, str], settings: Settings) -> str:
     """Key of a remembered role name -> ARN resolution."""
-    return digest({"v": FORMAT, "role_name": role_name, "via": source_label,
-                    "source": source_key(env, settings)})  # fmt: skip
+    return digest(
+        {
+            "v": FORMAT,
+            "role_name": role_name,
+            "via": source_label,
+            "source": source_key(env, settings),
+        }
+    )
 
 
 def is_fresh(session: RoleSession, now: int) -> bool:
@@ -164,8 +174,10 @@ def _dir_problem(path: str) -> str | None:
         if e.errno in (errno.ELOOP, errno.ENOTDIR, errno.EEXIST):
             try:
                 if stat.S_ISLNK(os.lstat(path).st_mode):
-                    return ("is a symbolic link, which stsenv does not follow (point "
-                            "STSENV_CACHE_DIR at a folder of your own)")
+                    return (
+                        "is a symbolic link, which stsenv does not follow (point "
+                        "STSENV_CACHE_DIR at a folder of your own)"
+                    )
             except OSError:
                 pass
         return f"is unusable ({e.strerror})"
@@ -345,8 +357,14 @@ def store_session(settings: Settings, key: str, session: RoleSession) -> None:
 
 
 def _session_from_json(data: Mapping[str, Any], key: str) -> RoleSession | None:
-    strings = ("display_name", "role_arn", "assumed_role_arn", "access_key_id",
-               "secret_access_key", "session_token")  # fmt: skip
+    strings = (
+        "display_name",
+        "role_arn",
+        "assumed_role_arn",
+        "access_key_id",
+        "secret_access_key",
+        "session_token",
+    )
     ints = ("expiration", "duration")
     if data.get("key") != key:
         return None
@@ -375,13 +393,22 @@ def _session_from_json(data: Mapping[str, Any], key: str) -> RoleSession | None:
 
 # --- MFA sessions (GetSessionToken with a code, per device and source key) ------------------
 
-_MFA_ENDPOINT_VARS = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS",
-                      "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")  # fmt: skip
+_MFA_ENDPOINT_VARS = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+)
 
 
 def mfa_key(mfa_serial: str, source_key_id: str, env: Mapping[str, str]) -> str:
-    return digest({"v": FORMAT, "mfa_serial": mfa_serial, "source_key": source_key_id,
-                   "endpoint": {n: env.get(n) for n in _MFA_ENDPOINT_VARS}})  # fmt: skip
+    return digest(
+        {
+            "v": FORMAT,
+            "mfa_serial": mfa_serial,
+            "source_key": source_key_id,
+            "endpoint": {n: env.get(n) for n in _MFA_ENDPOINT_VARS},
+        }
+    )
 
 
 def load_mfa_session(settings: Settings, key: str, now: int) -> Credentials | None:
@@ -394,8 +421,9 @@ def load_mfa_session(settings: Settings, key: str, now: int) -> Credentials | No
         return None
     if type(expiration) is not int or expiration - now < MIN_LIFE_LEFT:
         return None
-    return Credentials(data["access_key_id"], data["secret_access_key"], data["session_token"],
-                       expiration)  # fmt: skip
+    return Credentials(
+        data["access_key_id"], data["secret_access_key"], data["session_token"], expiration
+    )
 
 
 def store_mfa_session(settings: Settings, key: str, creds: Credentials) -> None:
@@ -403,8 +431,12 @@ def store_mfa_session(settings: Settings, key: str, creds: Credentials) -> None:
 
 
 def _credentials_json(creds: Credentials) -> dict[str, object]:
-    return {"access_key_id": creds.access_key_id, "secret_access_key": creds.secret_access_key,
-            "session_token": creds.session_token, "expiration": creds.expiration}  # fmt: skip
+    return {
+        "access_key_id": creds.access_key_id,
+        "secret_access_key": creds.secret_access_key,
+        "session_token": creds.session_token,
+        "expiration": creds.expiration,
+    }
 
 
 # --- role name -> ARN resolutions -----------------------------------------------------------
@@ -464,6 +496,8 @@ def forget_role_arn(settings: Settings, key: str) -> None:
 # --- the clock stamps (<cache>/stamps/<expiry>, whose mtime is the expiry) -------------------
 
 STAMP_KEEP_SECONDS = 24 * 3600  # stamps of roles expired longer ago than this are removed
+
+
 class UnsafeStamp(Exception):
     """No stamp can be made safely; the message says why (one clause, no secrets).
     `warned`: the cache dir's own warning already said so."""
@@ -551,8 +585,9 @@ def _set_stamp(directory: int, folder: str, name: str, expiry: int) -> bool:
     for _attempt in range(3):
         created = True
         try:
-            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600,
-                         dir_fd=directory)  # fmt: skip
+            fd = os.open(
+                name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=directory
+            )
         except FileExistsError:
             created = False
             problem = _stamp_file_problem(directory, name)

@@ -154,8 +154,14 @@ class TokenState:
 
     __slots__ = ("expires_at", "exposed", "present", "problem", "refreshable", "renewable_until")
 
-    def __init__(self, present: bool, problem: str = "", expires_at: float = 0.0,
-                 refreshable: bool = False, exposed: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self,
+        present: bool,
+        problem: str = "",
+        expires_at: float = 0.0,
+        refreshable: bool = False,
+        exposed: bool = False,
+    ) -> None:
         self.present = present  # the file exists
         self.problem = problem  # why it cannot be used ("" when it can)
         self.exposed = exposed  # others may read or write it: the token is a secret
@@ -218,11 +224,16 @@ def login_sessions(env: Mapping[str, str]) -> list[tuple[str, str, str]]:
     with botocore_sees(env):
         directory = str(get_login_token_cache_directory())
     return [
-        (name, str(p["login_session"]),
-         os.path.join(directory, str(generate_login_cache_key(str(p["login_session"]))) + ".json"))
+        (
+            name,
+            str(p["login_session"]),
+            os.path.join(
+                directory, str(generate_login_cache_key(str(p["login_session"]))) + ".json"
+            ),
+        )
         for name, p in sorted(found.items())
         if isinstance(p, dict) and p.get("login_session")
-    ]  # fmt: skip
+    ]
 
 
 def login_token_state(path: str) -> TokenState:

@@ -59,8 +59,14 @@ def _from_keys(
     identity = sts.get_caller_identity()  # who these keys are: STS names nobody in its answer
     answer = sts.get_session_token(**params)
     arn = str(identity["Arn"])
-    return RoleSession(plan.display_name, arn, arn, credentials_from(answer, "GetSessionToken",
-                       now), region, duration)  # fmt: skip
+    return RoleSession(
+        plan.display_name,
+        arn,
+        arn,
+        credentials_from(answer, "GetSessionToken", now),
+        region,
+        duration,
+    )
 
 
 def from_provider(
@@ -99,20 +105,27 @@ def from_provider(
             f"AWS profile {plan.profile!r} gave credentials that have already expired"
         )
     creds = Credentials(frozen.access_key, frozen.secret_key, frozen.token, expires)
-    keys = Source(session, ReadOnlyCredentials(frozen.access_key, frozen.secret_key, frozen.token),
-                  ctx.source_label, region)  # fmt: skip
+    keys = Source(
+        session,
+        ReadOnlyCredentials(frozen.access_key, frozen.secret_key, frozen.token),
+        ctx.source_label,
+        region,
+    )
     arn = str(client(keys, "sts", region).get_caller_identity()["Arn"])
     return RoleSession(plan.display_name, _role_arn_of(arn), arn, creds, region, expires - now)
 
 
 # Where tools that write temporary keys into the AWS files put their end (botocore reads none).
-EXPIRY_KEYS = ("aws_credential_expiration", "aws_session_expiration", "x_security_token_expires",
-               "aws_expiration", "expiration")  # fmt: skip
+EXPIRY_KEYS = (
+    "aws_credential_expiration",
+    "aws_session_expiration",
+    "x_security_token_expires",
+    "aws_expiration",
+    "expiration",
+)
 
 
-def temporary(
-    plan: Plan, profiles: Mapping[str, Any], ctx: Context, now: int
-) -> RoleSession:
+def temporary(plan: Plan, profiles: Mapping[str, Any], ctx: Context, now: int) -> RoleSession:
     """TEMPORARY: keys with a session token (the portal's "copy credentials") are already a
     session: exported as they are, never traded with GetSessionToken (AWS refuses that
     for session credentials). Only with an end written beside them can the prompt count

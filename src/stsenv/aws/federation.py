@@ -51,8 +51,13 @@ def login_url(
 ) -> str:
     """Trade the role's credentials for a sign-in token, and build the login URL with it."""
     endpoint = federation_url or f"https://{HOSTS[partition][0]}/federation"
-    session = json.dumps({"sessionId": creds.access_key_id, "sessionKey": creds.secret_access_key,
-                          "sessionToken": creds.session_token})  # fmt: skip
+    session = json.dumps(
+        {
+            "sessionId": creds.access_key_id,
+            "sessionKey": creds.secret_access_key,
+            "sessionToken": creds.session_token,
+        }
+    )
     query = {"Action": "getSigninToken", "Session": session}
     if session_duration is not None:
         query["SessionDuration"] = str(session_duration)

@@ -55,8 +55,11 @@ def running(start: str | None, profiles: Mapping[str, Any]) -> Iterator[None]:
     """Around botocore's get_credentials() / get_frozen_credentials() for profile `start`
     (None: the default profile)."""
     links = chain(start, profiles)
-    processes = [(n, program_of(str(p["credential_process"])))
-                 for n, p in links if p.get("credential_process")]  # fmt: skip
+    processes = [
+        (n, program_of(str(p["credential_process"])))
+        for n, p in links
+        if p.get("credential_process")
+    ]
     timer = None
     if processes:
         name, program = processes[0]
@@ -93,8 +96,9 @@ def _who(links: list[tuple[str, Mapping[str, Any]]], processes: list[tuple[str, 
     return f"AWS profile {name!r}"
 
 
-def _missing(filename: str, links: list[tuple[str, Mapping[str, Any]]],
-             processes: list[tuple[str, str]]) -> UsageError:  # fmt: skip
+def _missing(
+    filename: str, links: list[tuple[str, Mapping[str, Any]]], processes: list[tuple[str, str]]
+) -> UsageError:
     for name, program in processes:
         if program == filename or program.rsplit("/", 1)[-1] == filename:
             return UsageError(

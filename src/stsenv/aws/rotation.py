@@ -52,8 +52,11 @@ def verify(key: vault.StoredKey, profile: str, env: Mapping[str, str]) -> tuple[
         try:
             arn = str(client(source, "sts", region).get_caller_identity()["Arn"])
         except _ERRORS as e:
-            raise _failed(e, f"the key {vault.masked(key.access_key_id)} of {profile} "
-                          "(sts:GetCallerIdentity); nothing was changed") from None  # fmt: skip
+            raise _failed(
+                e,
+                f"the key {vault.masked(key.access_key_id)} of {profile} "
+                "(sts:GetCallerIdentity); nothing was changed",
+            ) from None
         return arn, _created(client(source, "iam", region), key.access_key_id)
 
 
@@ -100,8 +103,7 @@ def rotate(
         caller = _source(old, f"the key of {profile}", region)
         if isinstance(serial, str) and serial:
             # One MFA session (one code, or none when one is cached) serves every IAM call.
-            caller = mfa.session_source(caller, serial, token_code, ask, env, settings, now,
-                                        region)  # fmt: skip
+            caller = mfa.session_source(caller, serial, token_code, ask, env, settings, now, region)
         iam = client(caller, "iam", region)
         unchanged = f"nothing was changed: {old_id} is live and stored"
         try:
@@ -109,8 +111,11 @@ def rotate(
         except _ERRORS:
             listed = None  # not allowed to list: CreateAccessKey will say if there are two
         if listed is not None and len(listed) >= 2:
-            other = [vault.masked(k["AccessKeyId"]) for k in listed
-                     if k.get("AccessKeyId") != old.access_key_id]  # fmt: skip
+            other = [
+                vault.masked(k["AccessKeyId"])
+                for k in listed
+                if k.get("AccessKeyId") != old.access_key_id
+            ]
             raise AwsDenied(_two_keys(profile, old_id, other))
         try:
             made = iam.create_access_key()["AccessKey"]
@@ -178,13 +183,17 @@ def _mfa_hint(serial: object) -> str:
 def _undo(iam: Any, key_id: str, new_id: str, old_id: str, keep: bool = False) -> str:
     """Delete the new key again, so the old, stored one is the only one; what was done."""
     if keep:
-        return f"the new key {new_id} is left in IAM: delete it with `aws iam " \
-               f"delete-access-key --access-key-id {key_id}`"  # fmt: skip
+        return (
+            f"the new key {new_id} is left in IAM: delete it with `aws iam "
+            f"delete-access-key --access-key-id {key_id}`"
+        )
     try:
         iam.delete_access_key(AccessKeyId=key_id)
     except _ERRORS:
-        return (f"{old_id} is live and stored; the new key {new_id} could not be deleted: "
-                f"`aws iam delete-access-key --access-key-id {key_id}`")  # fmt: skip
+        return (
+            f"{old_id} is live and stored; the new key {new_id} could not be deleted: "
+            f"`aws iam delete-access-key --access-key-id {key_id}`"
+        )
     return f"{old_id} is live and stored; the new key {new_id} was deleted again"
 
 

@@ -327,10 +327,13 @@ class Keeper:
                 return None
             with self._cond:
                 self._cond.wait_for(
-                    lambda: self._served is not served or (
-                        not self._in_flight and not self._wake.is_set()) or self._stopping,
+                    lambda: (
+                        self._served is not served
+                        or (not self._in_flight and not self._wake.is_set())
+                        or self._stopping
+                    ),
                     WAIT_SECONDS,
-                )  # fmt: skip
+                )
             served = self._served
             left = served.expiration - self._clock()
         if left > 0:
@@ -401,8 +404,10 @@ class Keeper:
             self._cond.notify_all()
         if fresh is not None:
             if recovered:
-                self._say(f"stsenv: renewed the credentials of {self.name} again "
-                          f"(after {recovered} failed attempts)")  # fmt: skip
+                self._say(
+                    f"stsenv: renewed the credentials of {self.name} again "
+                    f"(after {recovered} failed attempts)"
+                )
         elif first_failure:
             left = served.expiration - now
             still = (
@@ -410,8 +415,10 @@ class Keeper:
                 if left > 0
                 else "the served ones have expired"
             )
-            self._say(f"stsenv: could not renew the credentials of {self.name}: {problem}; "
-                      f"{still}; retrying with backoff")  # fmt: skip
+            self._say(
+                f"stsenv: could not renew the credentials of {self.name}: {problem}; "
+                f"{still}; retrying with backoff"
+            )
 
     def _say(self, line: str) -> None:
         try:
@@ -424,18 +431,23 @@ class Keeper:
 # --- the endpoint ------------------------------------------------------------------------------
 
 _UNAUTHORIZED = _error(
-    401, "Unauthorized", "Unauthorized",
+    401,
+    "Unauthorized",
+    "Unauthorized",
     f"stsenv: send the {TOKEN_VAR} of the command this endpoint serves",
-)  # fmt: skip
+)
 _FORBIDDEN = _error(403, "Forbidden", "Forbidden", "stsenv: wrong authorization token")
 _NOT_FOUND = _error(404, "Not Found", "NotFound", f"stsenv: the credentials are at {PATH}")
 _NOT_ALLOWED = _error(405, "Method Not Allowed", "MethodNotAllowed", "stsenv: only GET")
 _BAD = _error(400, "Bad Request", "BadRequest", "stsenv: not an HTTP request")
 _TOO_LARGE = _error(413, "Content Too Large", "BadRequest", "stsenv: a GET has no body")
-_TOO_BIG = _error(431, "Request Header Fields Too Large", "BadRequest",
-                  "stsenv: request too large")  # fmt: skip
-_MISDIRECTED = _error(421, "Misdirected Request", "MisdirectedRequest",
-                      "stsenv: this endpoint answers Host 127.0.0.1:PORT only")  # fmt: skip
+_TOO_BIG = _error(431, "Request Header Fields Too Large", "BadRequest", "stsenv: request too large")
+_MISDIRECTED = _error(
+    421,
+    "Misdirected Request",
+    "MisdirectedRequest",
+    "stsenv: this endpoint answers Host 127.0.0.1:PORT only",
+)
 
 
 _NO_ROOM = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
@@ -723,9 +735,13 @@ def _setting_lines(key: str, value: object, nested: bool) -> str:
         return "" if "\n" in value or "\r" in value else f"{key} = {value}".rstrip() + "\n"
     if not nested or not isinstance(value, dict):
         return ""
-    lines = "".join(f"  {line}" for sub, subvalue in value.items()
-                    if not _is_credential_key(sub)
-                    for line in [_setting_lines(sub, subvalue, False)] if line)  # fmt: skip
+    lines = "".join(
+        f"  {line}"
+        for sub, subvalue in value.items()
+        if not _is_credential_key(sub)
+        for line in [_setting_lines(sub, subvalue, False)]
+        if line
+    )
     return f"{key} =\n{lines}" if lines else ""
 
 
@@ -750,16 +766,20 @@ def profile_settings(path: str, profile: str) -> str:
         ) from None
     chosen = parsed["profiles"].get(profile, {})
     out = ["[default]\n"]
-    out += [_setting_lines(key, value, True) for key, value in chosen.items()
-            if key in _KEPT_SETTINGS]  # fmt: skip
+    out += [
+        _setting_lines(key, value, True) for key, value in chosen.items() if key in _KEPT_SETTINGS
+    ]
     sections: list[tuple[str, dict[str, object]]] = [
         (f"services {name}", settings) for name, settings in parsed["services"].items()
     ]
     sections += [(name, parsed[name]) for name in _KEPT_SECTIONS if name in parsed]
     for name, settings in sections:
         if all(_is_name(word) for word in name.split(" ")) and isinstance(settings, dict):
-            kept = [_setting_lines(key, value, True) for key, value in settings.items()
-                    if not _is_credential_key(key)]  # fmt: skip
+            kept = [
+                _setting_lines(key, value, True)
+                for key, value in settings.items()
+                if not _is_credential_key(key)
+            ]
             out += [f"[{name}]\n", *kept]
     return "".join(out)
 
@@ -783,8 +803,11 @@ def _boto_config_without_keys(env: Mapping[str, str]) -> str | None:
         for name, settings in config.items():
             if all(_is_name(word) for word in name.split(" ")):
                 out.append(f"[{name}]\n")
-                out += [_setting_lines(key, value, False) for key, value in settings.items()
-                        if not (name == "Credentials" and key.startswith("aws_"))]  # fmt: skip
+                out += [
+                    _setting_lines(key, value, False)
+                    for key, value in settings.items()
+                    if not (name == "Credentials" and key.startswith("aws_"))
+                ]
         return "".join(out)
     return None
 
@@ -974,8 +997,7 @@ def _deathsig() -> Callable[[], object] | None:
     except (ImportError, OSError, AttributeError):
         return None
     prctl.restype = ctypes.c_int
-    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
-                      ctypes.c_ulong]  # fmt: skip
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
     return lambda: prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
@@ -1008,9 +1030,16 @@ def _give_terminal(tty: int | None, pgid: int, holder: int | None = None) -> Non
             pass
 
 
-def _child(command: list[str], env: dict[str, str], tty: int | None, parent: int,
-           group: int, deathsig: Callable[[], object] | None,
-           limit: tuple[int, int] | None, report: int) -> None:  # fmt: skip
+def _child(
+    command: list[str],
+    env: dict[str, str],
+    tty: int | None,
+    parent: int,
+    group: int,
+    deathsig: Callable[[], object] | None,
+    limit: tuple[int, int] | None,
+    report: int,
+) -> None:
     """In the forked child, before exec: its own process group (in the terminal's foreground
     if stsenv was), killed with stsenv, the fd limit and signals as they were given to
     stsenv, nothing blocked. Never returns; an exec failure is reported through `report`."""
@@ -1038,8 +1067,9 @@ def _child(command: list[str], env: dict[str, str], tty: int | None, parent: int
         os._exit(127)
 
 
-def _spawn(command: list[str], env: dict[str, str], tty: int | None,
-           limit: tuple[int, int] | None) -> int:  # fmt: skip
+def _spawn(
+    command: list[str], env: dict[str, str], tty: int | None, limit: tuple[int, int] | None
+) -> int:
     """fork + exec (posix_spawn cannot ask for PR_SET_PDEATHSIG), before any thread of ours
     starts; CMD's pid, which is also its process group's id."""
     deathsig = _deathsig()

@@ -214,8 +214,12 @@ def from_vault(profile: str, profiles: Mapping[str, Any], ctx: Context) -> Sourc
     stored = vault.require(profile)
     creds = ReadOnlyCredentials(stored.access_key_id, stored.secret_access_key, None)
     region = profiles.get(profile, {}).get("region")
-    return Source(botocore.session.Session(), creds, ctx.source_label,
-                  region if isinstance(region, str) else None)  # fmt: skip
+    return Source(
+        botocore.session.Session(),
+        creds,
+        ctx.source_label,
+        region if isinstance(region, str) else None,
+    )
 
 
 def no_credentials(ctx: Context) -> UsageError:

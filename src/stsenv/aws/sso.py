@@ -112,11 +112,15 @@ def _client(session: Any, service: str, sign_in: SignIn, attempts: int) -> Any:
         variable = "AWS_ENDPOINT_URL_SSO_OIDC" if service == "sso-oidc" else "AWS_ENDPOINT_URL_SSO"
         for name in (variable, "AWS_ENDPOINT_URL"):
             if os.environ.get(name):
-                raise UsageError(f"{name}={os.environ[name][:80]!r} is not an endpoint URL "
-                                 f"(like https://portal.sso.{sign_in.region}.amazonaws.com): "
-                                 f"fix or unset {name}") from None  # fmt: skip
-        raise UsageError(f"the endpoint of {service} is not a URL ({str(e)[:80]}): fix the "
-                         "endpoint_url of the AWS config") from None  # fmt: skip
+                raise UsageError(
+                    f"{name}={os.environ[name][:80]!r} is not an endpoint URL "
+                    f"(like https://portal.sso.{sign_in.region}.amazonaws.com): "
+                    f"fix or unset {name}"
+                ) from None
+        raise UsageError(
+            f"the endpoint of {service} is not a URL ({str(e)[:80]}): fix the "
+            "endpoint_url of the AWS config"
+        ) from None
 
 
 def _dumps(value: object) -> str:
@@ -141,8 +145,11 @@ class _SignInTokenProvider(SSOTokenProvider):  # type: ignore[misc]
     reached by `--sso-session` or ACCOUNT/ROLE has no profile that names it."""
 
     def __init__(self, session: Any, sign_in: SignIn) -> None:
-        super().__init__(session, cache=JSONFileCache(token_dir(), dumps_func=_dumps),
-                         profile_name=sign_in.profile or "default")  # fmt: skip
+        super().__init__(
+            session,
+            cache=JSONFileCache(token_dir(), dumps_func=_dumps),
+            profile_name=sign_in.profile or "default",
+        )
         self._sign_in = sign_in
 
     def _load_sso_config(self) -> dict[str, str]:
@@ -165,18 +172,25 @@ def _access_token(session: Any, sign_in: SignIn) -> str:
         # Legacy profiles have no refresh, in botocore as in the AWS CLI.
         loaded = SSOTokenLoader(cache=JSONFileCache(token_dir()))(sign_in.start_url)
         if parse_timestamp(loaded["expiresAt"]).timestamp() <= time.time():
-            raise SignInNeeded(f"the IAM Identity Center sign-in to {sign_in.label} has "
-                               f"expired: {again}", sign_in)  # fmt: skip
+            raise SignInNeeded(
+                f"the IAM Identity Center sign-in to {sign_in.label} has expired: {again}", sign_in
+            )
         return str(loaded["accessToken"])
     except bx.SSOTokenLoadError:
-        raise SignInNeeded(f"not signed in to IAM Identity Center ({sign_in.label}): "
-                           f"{again}", sign_in) from None  # fmt: skip
+        raise SignInNeeded(
+            f"not signed in to IAM Identity Center ({sign_in.label}): {again}", sign_in
+        ) from None
     except bx.TokenRetrievalError:
-        raise SignInNeeded(f"the IAM Identity Center sign-in to {sign_in.label} has expired "
-                           f"and could not be refreshed: {again}", sign_in) from None  # fmt: skip
+        raise SignInNeeded(
+            f"the IAM Identity Center sign-in to {sign_in.label} has expired "
+            f"and could not be refreshed: {again}",
+            sign_in,
+        ) from None
     except (ValueError, TypeError, KeyError):
-        raise SignInNeeded(f"the IAM Identity Center token file {sign_in.token_path} is not "
-                           f"usable: {again}", sign_in) from None  # fmt: skip
+        raise SignInNeeded(
+            f"the IAM Identity Center token file {sign_in.token_path} is not usable: {again}",
+            sign_in,
+        ) from None
     except bx.BotoCoreError as e:  # the refresh could not reach SSO-OIDC
         raise _unreachable(e, sign_in) from None
 
@@ -186,9 +200,11 @@ def _trusted_token_dir() -> None:
     swapped (as the credential cache's rule)."""
     problem = token_dir_problem()
     if problem is not None:
-        raise EnvironmentProblem(f"the IAM Identity Center token folder {token_dir()} "
-                                 f"{problem}: no token there is trusted (make it a folder "
-                                 "of yours that only you may write)")  # fmt: skip
+        raise EnvironmentProblem(
+            f"the IAM Identity Center token folder {token_dir()} "
+            f"{problem}: no token there is trusted (make it a folder "
+            "of yours that only you may write)"
+        )
 
 
 def _unreachable(error: Exception, sign_in: SignIn) -> AwsUnreachable:
@@ -200,31 +216,41 @@ def _unreachable(error: Exception, sign_in: SignIn) -> AwsUnreachable:
         what = "answered something that is not its API"
     else:
         what = f"failed ({type(error).__name__})"
-    return AwsUnreachable(f"IAM Identity Center in {sign_in.region} {what}; check the network "
-                          "and try again")  # fmt: skip
+    return AwsUnreachable(
+        f"IAM Identity Center in {sign_in.region} {what}; check the network and try again"
+    )
 
 
 def _not_api(sign_in: SignIn) -> AwsUnreachable:
-    return AwsUnreachable(f"IAM Identity Center in {sign_in.region} answered something that is "
-                          "not its API; try again later")  # fmt: skip
+    return AwsUnreachable(
+        f"IAM Identity Center in {sign_in.region} answered something that is "
+        "not its API; try again later"
+    )
 
 
 def _portal_error(error: bx.ClientError, sign_in: SignIn, what: str) -> StsenvError:
     code = str(error.response.get("Error", {}).get("Code", ""))
     status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
     if code == "UnauthorizedException":
-        return SignInNeeded(f"the IAM Identity Center sign-in to {sign_in.label} has expired "
-                            f"or was revoked: run `{sign_in.login_hint}`", sign_in)  # fmt: skip
+        return SignInNeeded(
+            f"the IAM Identity Center sign-in to {sign_in.label} has expired "
+            f"or was revoked: run `{sign_in.login_hint}`",
+            sign_in,
+        )
     if code in ("ForbiddenException", "ResourceNotFoundException", "AccessDeniedException"):
-        return AwsDenied(f"the sign-in to {sign_in.label} has no access to {what} "
-                         "(`stsenv roles --sso` lists what it has)")  # fmt: skip
+        return AwsDenied(
+            f"the sign-in to {sign_in.label} has no access to {what} "
+            "(`stsenv roles --sso` lists what it has)"
+        )
     if (
         code in ("TooManyRequestsException", "ThrottlingException")
         or status >= 500
         or code.isdigit()
     ):
-        return AwsUnreachable(f"IAM Identity Center in {sign_in.region} did not serve {what} "
-                              f"({code or status}); try again later")  # fmt: skip
+        return AwsUnreachable(
+            f"IAM Identity Center in {sign_in.region} did not serve {what} "
+            f"({code or status}); try again later"
+        )
     return AwsDenied(f"IAM Identity Center refused {what} ({code})")
 
 
@@ -232,8 +258,10 @@ def _oidc_error(error: bx.ClientError, sign_in: SignIn) -> StsenvError:
     code = str(error.response.get("Error", {}).get("Code", ""))
     status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
     if code in ("InternalServerException", "SlowDownException") or status >= 500 or code.isdigit():
-        return AwsUnreachable(f"IAM Identity Center in {sign_in.region} failed to sign in "
-                              f"({code or status}); try again later")  # fmt: skip
+        return AwsUnreachable(
+            f"IAM Identity Center in {sign_in.region} failed to sign in "
+            f"({code or status}); try again later"
+        )
     return AwsDenied(f"IAM Identity Center refused the sign-in to {sign_in.label} ({code})")
 
 
@@ -273,8 +301,10 @@ def login(
     if open_browser and not _open(url):
         notify("no browser could be opened here: open that address on any device")
 
-    expired = AwsDenied(f"the sign-in code {user_code} expired before it was confirmed: run "
-                        f"`{sign_in.login_hint}` again")  # fmt: skip
+    expired = AwsDenied(
+        f"the sign-in code {user_code} expired before it was confirmed: run "
+        f"`{sign_in.login_hint}` again"
+    )
     while True:
         with _oidc_failures(sign_in):
             try:
@@ -331,8 +361,10 @@ def _interval(value: object) -> int:
 
 
 def _bad_answer(sign_in: SignIn, what: str) -> AwsUnreachable:
-    return AwsUnreachable(f"IAM Identity Center of {sign_in.start_url} ({sign_in.region}) "
-                          f"answered {what}; not signed in")  # fmt: skip
+    return AwsUnreachable(
+        f"IAM Identity Center of {sign_in.start_url} ({sign_in.region}) "
+        f"answered {what}; not signed in"
+    )
 
 
 def _number(
@@ -363,8 +395,7 @@ def _lifetime(answer: dict[str, Any], key: str, sign_in: SignIn) -> int:
 
 def _registration_end(answer: dict[str, Any], sign_in: SignIn, now: float) -> int:
     """clientSecretExpiresAt: an epoch in the future, and not beyond 400 days."""
-    end = _number(answer, "clientSecretExpiresAt", now + 1, now + MAX_REGISTRATION_LIFE,
-                  sign_in)  # fmt: skip
+    end = _number(answer, "clientSecretExpiresAt", now + 1, now + MAX_REGISTRATION_LIFE, sign_in)
     if end is None:
         raise _bad_answer(sign_in, "no clientSecretExpiresAt")
     return end
@@ -420,8 +451,13 @@ def _registration_name(sign_in: SignIn) -> str:
     """stsenv's client registration file, next to the tokens, named and shaped as the AWS CLI
     v2 names and shapes its own (BaseSSOTokenFetcher._registration_cache_key), but with
     tool "stsenv": the two tools never reuse each other's registration."""
-    args = {"tool": CLIENT_NAME, "startUrl": sign_in.start_url, "region": sign_in.region,
-            "scopes": list(sign_in.scopes), "session_name": sign_in.session_name}  # fmt: skip
+    args = {
+        "tool": CLIENT_NAME,
+        "startUrl": sign_in.start_url,
+        "region": sign_in.region,
+        "scopes": list(sign_in.scopes),
+        "session_name": sign_in.session_name,
+    }
     digest = hashlib.sha1(json.dumps(args, sort_keys=True).encode("utf-8")).hexdigest()  # noqa: S324
     return digest + ".json"
 
@@ -461,8 +497,9 @@ def _write_private(directory: str, name: str, data: dict[str, Any]) -> None:
         os.makedirs(directory, mode=0o700, exist_ok=True)
         cache.write_atomically(directory, name, data)
     except OSError as e:
-        raise EnvironmentProblem(f"cannot write the IAM Identity Center token in {directory} "
-                                 f"({e.strerror})") from None  # fmt: skip
+        raise EnvironmentProblem(
+            f"cannot write the IAM Identity Center token in {directory} ({e.strerror})"
+        ) from None
 
 
 def _open(url: str) -> bool:
@@ -558,11 +595,15 @@ def login_in_browser(
         what = "".join(c for c in answer["error"][:60] if c.isalnum() or c in "_-")
         raise AwsDenied(f"the sign-in to {sign_in.label} failed in the browser ({what})")
     if not answer.get("code") or "state" not in answer:
-        raise AwsDenied("the browser came back without a sign-in code or state: nothing was "
-                        f"saved; run `{sign_in.login_hint}` again")  # fmt: skip
+        raise AwsDenied(
+            "the browser came back without a sign-in code or state: nothing was "
+            f"saved; run `{sign_in.login_hint}` again"
+        )
     if not secrets.compare_digest(answer["state"].encode(), state.encode()):
-        raise AwsDenied("the browser's answer does not belong to this sign-in (its state "
-                        f"differs): nothing was saved; run `{sign_in.login_hint}`")  # fmt: skip
+        raise AwsDenied(
+            "the browser's answer does not belong to this sign-in (its state "
+            f"differs): nothing was saved; run `{sign_in.login_hint}`"
+        )
     with _oidc_failures(sign_in):
         try:
             token_answer = oidc.create_token(
@@ -574,8 +615,10 @@ def login_in_browser(
                 redirectUri=listener.redirect_uri,
             )
         except (oidc.exceptions.InvalidGrantException, oidc.exceptions.AccessDeniedException):
-            raise AwsDenied(f"IAM Identity Center refused the sign-in code of {sign_in.label}: "
-                            f"nothing was saved; run `{sign_in.login_hint}`") from None
+            raise AwsDenied(
+                f"IAM Identity Center refused the sign-in code of {sign_in.label}: "
+                f"nothing was saved; run `{sign_in.login_hint}`"
+            ) from None
         token = {
             "startUrl": sign_in.start_url,
             "region": sign_in.region,
@@ -599,9 +642,14 @@ def _pkce_page(query: dict[str, str]) -> str:
 def _pkce_registration(oidc: Any, sign_in: SignIn, now: Callable[[], float]) -> dict[str, str]:
     """A client registration for the authorization-code grant (kept apart from the device
     grant's: its grant types and redirect URI differ), reused while 15 min of it are left."""
-    args = {"tool": CLIENT_NAME, "startUrl": sign_in.start_url, "region": sign_in.region,
-            "scopes": list(sign_in.scopes), "session_name": sign_in.session_name,
-            "grantTypes": list(PKCE_GRANT_TYPES)}  # fmt: skip
+    args = {
+        "tool": CLIENT_NAME,
+        "startUrl": sign_in.start_url,
+        "region": sign_in.region,
+        "scopes": list(sign_in.scopes),
+        "session_name": sign_in.session_name,
+        "grantTypes": list(PKCE_GRANT_TYPES),
+    }
     name = hashlib.sha1(json.dumps(args, sort_keys=True).encode()).hexdigest() + ".json"  # noqa: S324
     try:
         with open(os.path.join(token_dir(), name), encoding="utf-8") as f:
@@ -708,8 +756,10 @@ def _as_aws_allows(found: list[Assignment], sign_in: SignIn) -> list[Assignment]
     ]
     if len(kept) < len(found):
         left_out = len(found) - len(kept)
-        cache.warn(f"IAM Identity Center in {sign_in.region} listed {left_out} account or "
-                   "role name(s) that AWS does not allow; they are left out")  # fmt: skip
+        cache.warn(
+            f"IAM Identity Center in {sign_in.region} listed {left_out} account or "
+            "role name(s) that AWS does not allow; they are left out"
+        )
     return kept
 
 

@@ -111,8 +111,11 @@ class Assignment:
         self.role_name = role_name
 
     def as_json(self) -> dict[str, str]:
-        return {"account_id": self.account_id, "account_name": self.account_name,
-                "role_name": self.role_name}  # fmt: skip
+        return {
+            "account_id": self.account_id,
+            "account_name": self.account_name,
+            "role_name": self.role_name,
+        }
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Assignment) and self.as_json() == other.as_json()
@@ -143,8 +146,9 @@ def find_sign_in(
         raise UsageError("give --profile or --sso-session, not both")
     if sso_session:
         if sso_session not in sessions:
-            raise UsageError(f"there is no [sso-session {sso_session}] in the AWS config"
-                             f"{_existing(sessions)}")  # fmt: skip
+            raise UsageError(
+                f"there is no [sso-session {sso_session}] in the AWS config{_existing(sessions)}"
+            )
         return _from_session(sso_session, sessions[sso_session], None)
     if profile:
         if profile not in profiles:
@@ -163,9 +167,13 @@ def find_sign_in(
     if len(sessions) == 1:
         ((name, section),) = sessions.items()
         return _from_session(name, section, None)
-    legacy = sorted({str(p["sso_start_url"]): n for n, p in profiles.items()
-                     if isinstance(p, dict) and "sso_start_url" in p
-                     and "sso_session" not in p}.items())  # fmt: skip
+    legacy = sorted(
+        {
+            str(p["sso_start_url"]): n
+            for n, p in profiles.items()
+            if isinstance(p, dict) and "sso_start_url" in p and "sso_session" not in p
+        }.items()
+    )
     if not sessions and len(legacy) == 1:
         return _from_profile(legacy[0][1], profiles, sessions)  # type: ignore[return-value]
     if not sessions and not legacy:
@@ -173,8 +181,10 @@ def find_sign_in(
             "the AWS config has no IAM Identity Center sign-in: add an [sso-session NAME] "
             "section with sso_start_url and sso_region (or run `aws configure sso`)"
         )
-    raise UsageError(f"which IAM Identity Center sign-in? use --sso-session NAME or "
-                     f"--profile P{_existing(sessions)}")  # fmt: skip
+    raise UsageError(
+        f"which IAM Identity Center sign-in? use --sso-session NAME or "
+        f"--profile P{_existing(sessions)}"
+    )
 
 
 def every_sign_in(full_config: Mapping[str, Any]) -> list[SignIn | UsageError]:
@@ -230,20 +240,29 @@ def _from_profile(
         if "sso_session" in section:
             session = str(section["sso_session"])
             if session not in sessions:
-                raise UsageError(f"profile {name!r} names sso_session {session!r}, which has no "
-                                 "[sso-session] section in the AWS config")  # fmt: skip
+                raise UsageError(
+                    f"profile {name!r} names sso_session {session!r}, which has no "
+                    "[sso-session] section in the AWS config"
+                )
             for key, value in sessions[session].items():  # botocore's InvalidConfigError
                 if section.get(key, value) != value:
-                    raise UsageError(f"profile {name!r} and [sso-session {session}] give "
-                                     f"different {key} values, which botocore refuses: keep "
-                                     "it in the [sso-session] only")  # fmt: skip
+                    raise UsageError(
+                        f"profile {name!r} and [sso-session {session}] give "
+                        f"different {key} values, which botocore refuses: keep "
+                        "it in the [sso-session] only"
+                    )
             return _from_session(session, sessions[session], name)
         if "sso_start_url" in section:
             _require(section, f"profile {name!r}")
             # Legacy profiles take no sso_registration_scopes; stsenv still asks for the
             # account scope so that the sign-in gets a refresh token.
-            return SignIn(None, str(section["sso_start_url"]), str(section["sso_region"]),
-                          DEFAULT_SCOPES, name)  # fmt: skip
+            return SignIn(
+                None,
+                str(section["sso_start_url"]),
+                str(section["sso_region"]),
+                DEFAULT_SCOPES,
+                name,
+            )
         source = section.get("source_profile")
         name = str(source) if source else None
     return None
@@ -252,8 +271,7 @@ def _from_profile(
 def _from_session(name: str, section: Mapping[str, Any], profile: str | None) -> SignIn:
     _require(section, f"[sso-session {name}]")
     scopes = parse_scopes(section.get("sso_registration_scopes")) or DEFAULT_SCOPES
-    return SignIn(name, str(section["sso_start_url"]), str(section["sso_region"]), scopes,
-                  profile)  # fmt: skip
+    return SignIn(name, str(section["sso_start_url"]), str(section["sso_region"]), scopes, profile)
 
 
 def _require(section: Mapping[str, Any], where: str) -> None:
@@ -273,8 +291,12 @@ def parse_scopes(value: object) -> tuple[str, ...]:
 
 
 def _listing_name(sign_in: SignIn) -> str:
-    which = {"v": _LISTING_FORMAT, "start_url": sign_in.start_url, "region": sign_in.region,
-             "session": sign_in.session_name}  # fmt: skip
+    which = {
+        "v": _LISTING_FORMAT,
+        "start_url": sign_in.start_url,
+        "region": sign_in.region,
+        "session": sign_in.session_name,
+    }
     key = hashlib.sha256(json.dumps(which, sort_keys=True).encode()).hexdigest()
     return f"sso-listing-{key}.json"
 
@@ -285,8 +307,9 @@ def load_cached_assignments(
     """The sign-in's listing if one younger than LISTING_TTL is cached, else None. No network,
     no botocore: fast enough for TAB completion over thousands of roles."""
     name = _listing_name(sign_in)
-    data = cache.read_trusted(os.path.join(settings.cache_dir, name), _MAX_LISTING_BYTES,
-                              _LISTING_FORMAT)  # fmt: skip
+    data = cache.read_trusted(
+        os.path.join(settings.cache_dir, name), _MAX_LISTING_BYTES, _LISTING_FORMAT
+    )
     if data is None:
         return None
     listed_at, accounts = data.get("listed_at"), data.get("accounts")
@@ -303,8 +326,11 @@ def load_cached_assignments(
             return None
         account_id, account_name, roles = entry
         for role in roles:
-            if not (isinstance(account_id, str) and isinstance(account_name, str)
-                    and isinstance(role, str)):  # fmt: skip
+            if not (
+                isinstance(account_id, str)
+                and isinstance(account_name, str)
+                and isinstance(role, str)
+            ):
                 return None
             found.append(Assignment(account_id, account_name, role))
     return found
@@ -318,8 +344,12 @@ def store_assignments(
     for a in assignments:
         accounts.setdefault((a.account_id, a.account_name), []).append(a.role_name)
     name = _listing_name(sign_in)
-    data = {"format": _LISTING_FORMAT, "name": name, "listed_at": now,
-            "accounts": [[i, n, roles] for (i, n), roles in accounts.items()]}  # fmt: skip
+    data = {
+        "format": _LISTING_FORMAT,
+        "name": name,
+        "listed_at": now,
+        "accounts": [[i, n, roles] for (i, n), roles in accounts.items()],
+    }
     directory = cache.usable_dir(settings)
     if directory is None:
         return

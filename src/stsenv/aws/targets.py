@@ -73,17 +73,25 @@ def plan(
                 f"{target[:100]!r} is not a role ARN (arn:aws:iam::<account>:role/<name>)"
             )
         name = role_name_of(target)
-        return Plan(display_name=name, role_name=name, role_arn=target,
-                    source_profile=request.profile)  # fmt: skip
+        return Plan(
+            display_name=name, role_name=name, role_arn=target, source_profile=request.profile
+        )
     account, slash, role = target.partition("/")
     if slash and account and ROLE_NAME.match(role) and ROLE_NAME.match(account):
         # ACCOUNT/ROLE of a sign-in: an account id, or a name from its listing (resolved on
         # the cold path, which may list the sign-in's accounts).
-        return Plan(display_name=target, role_name=role, role_arn=None, kind=SSO,
-                    account=account, source_profile=request.profile)  # fmt: skip
+        return Plan(
+            display_name=target,
+            role_name=role,
+            role_arn=None,
+            kind=SSO,
+            account=account,
+            source_profile=request.profile,
+        )
     if ROLE_NAME.match(target):
-        return Plan(display_name=target, role_name=target, role_arn=None,
-                    source_profile=request.profile)  # fmt: skip
+        return Plan(
+            display_name=target, role_name=target, role_arn=None, source_profile=request.profile
+        )
     raise unknown_target(target, known_names(aliases, profiles))
 
 
@@ -104,9 +112,16 @@ def _plan_from_profile(request: UseRequest, name: str, profile: Mapping[str, Any
     region = profile.get("region")
     if kind in (BOTOCORE, LOGIN):  # botocore's own provider gives the credentials
         name_of_role = role_name_of(str(profile.get("role_arn", ""))) or name
-        return Plan(display_name=name, role_name=name_of_role, role_arn=None, kind=kind,
-                    profile=name, region=region, duration=_duration(profile),
-                    mfa_serial=profile.get("mfa_serial"))  # fmt: skip
+        return Plan(
+            display_name=name,
+            role_name=name_of_role,
+            role_arn=None,
+            kind=kind,
+            profile=name,
+            region=region,
+            duration=_duration(profile),
+            mfa_serial=profile.get("mfa_serial"),
+        )
     if kind == SSO:
         account, role = profile.get("sso_account_id"), profile.get("sso_role_name")
         if not account or not role:
@@ -115,15 +130,35 @@ def _plan_from_profile(request: UseRequest, name: str, profile: Mapping[str, Any
                 "sso_account_id and sso_role_name): sign in with `stsenv login --profile "
                 f"{name}` and use ACCOUNT/ROLE (`stsenv roles --sso` lists them)"
             )
-        return Plan(display_name=name, role_name=str(role), role_arn=None, kind=SSO,
-                    profile=name, account=str(account), region=region)  # fmt: skip
+        return Plan(
+            display_name=name,
+            role_name=str(role),
+            role_arn=None,
+            kind=SSO,
+            profile=name,
+            account=str(account),
+            region=region,
+        )
     if kind == TEMPORARY:
-        return Plan(display_name=name, role_name=name, role_arn=None, kind=TEMPORARY,
-                    profile=name, region=region)  # fmt: skip
+        return Plan(
+            display_name=name,
+            role_name=name,
+            role_arn=None,
+            kind=TEMPORARY,
+            profile=name,
+            region=region,
+        )
     if kind in (KEYS, VAULT):
-        return Plan(display_name=name, role_name=name, role_arn=None, kind=kind, profile=name,
-                    region=region, duration=_duration(profile),
-                    mfa_serial=profile.get("mfa_serial"))  # fmt: skip
+        return Plan(
+            display_name=name,
+            role_name=name,
+            role_arn=None,
+            kind=kind,
+            profile=name,
+            region=region,
+            duration=_duration(profile),
+            mfa_serial=profile.get("mfa_serial"),
+        )
     raise UsageError(
         f"AWS profile {name!r} has no credentials of its own (no role_arn, IAM Identity Center "
         "sign-in, keys, credential_process, login_session): add them, or name a role as TARGET "

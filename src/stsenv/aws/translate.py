@@ -25,13 +25,31 @@ _CALLER_IN_MESSAGE = re.compile(r"User: (arn:aws[\w-]*:[^\s]+)")
 
 # --- errors ----------------------------------------------------------------------------------
 
-_THROTTLED = {"Throttling", "ThrottlingException", "RequestLimitExceeded",
-              "TooManyRequestsException", "RequestThrottled", "SlowDown"}  # fmt: skip
+_THROTTLED = {
+    "Throttling",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "RequestThrottled",
+    "SlowDown",
+}
 _EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"}
-_INVALID = {"InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException",
-            "InvalidAccessKeyId", "IncompleteSignature", "AuthFailure", "InvalidToken"}  # fmt: skip
-_CONNECTION = (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError,
-               bx.ConnectionClosedError, bx.HTTPClientError)  # fmt: skip
+_INVALID = {
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "UnrecognizedClientException",
+    "InvalidAccessKeyId",
+    "IncompleteSignature",
+    "AuthFailure",
+    "InvalidToken",
+}
+_CONNECTION = (
+    bx.EndpointConnectionError,
+    bx.ConnectTimeoutError,
+    bx.ReadTimeoutError,
+    bx.ConnectionClosedError,
+    bx.HTTPClientError,
+)
 
 
 def code_of(e: bx.ClientError) -> str:
@@ -93,8 +111,11 @@ def translate(e: Exception, ctx: Context) -> StsenvError:
         return UsageError(f"could not get the credentials of {label}: {_one_line(e)}")
     if isinstance(e, _CONNECTION):
         endpoint = e.kwargs.get("endpoint_url", "the AWS endpoint")
-        what = "timed out" if isinstance(e, bx.ConnectTimeoutError | bx.ReadTimeoutError) else (
-            "could not be reached")  # fmt: skip
+        what = (
+            "timed out"
+            if isinstance(e, bx.ConnectTimeoutError | bx.ReadTimeoutError)
+            else ("could not be reached")
+        )
         return AwsUnreachable(
             f"{endpoint} {what} (after 3 attempts): check the network, proxy or AWS_ENDPOINT_URL"
         )
@@ -134,8 +155,11 @@ def _is_url(value: str) -> bool:
         parts.port  # noqa: B018 - raises ValueError for a bad port
     except ValueError:
         return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and (
-        not any(c.isspace() for c in value))  # fmt: skip
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and (not any(c.isspace() for c in value))
+    )
 
 
 def _translate_client_error(e: bx.ClientError, ctx: Context) -> StsenvError:

@@ -191,8 +191,7 @@ def _run(what: str, action: Callable[[Any], T], said: IO[str]) -> T:
         return action(backend)
     except errors.KeyringLocked:
         raise EnvironmentProblem(
-            f"the keychain ({name}) is locked, so stsenv could not {what}: unlock it and run "
-            "again"
+            f"the keychain ({name}) is locked, so stsenv could not {what}: unlock it and run again"
         ) from None
     except Exception as e:
         raise EnvironmentProblem(
@@ -365,8 +364,9 @@ def listed() -> list[str]:
 
 
 def _set_index(names: list[str]) -> None:
-    _call("write its list of profiles",
-          lambda b: b.set_password(SERVICE, _INDEX, json.dumps(names)))  # fmt: skip
+    _call(
+        "write its list of profiles", lambda b: b.set_password(SERVICE, _INDEX, json.dumps(names))
+    )
 
 
 def probe() -> str:
@@ -395,8 +395,10 @@ def source_of(
     if not env.get("AWS_ACCESS_KEY_ID"):
         candidates.append(env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE"))
     for name in candidates:
-        if name and PROFILE_NAME.match(name) and is_vault_line(
-            awsfiles.credential_process_of(path, name)
+        if (
+            name
+            and PROFILE_NAME.match(name)
+            and is_vault_line(awsfiles.credential_process_of(path, name))
         ):
             return name
     return None

@@ -40,10 +40,14 @@ def console(
     if target is not None:
         from stsenv import aws
 
-        role = aws.get_session(UseRequest(target, **options), activation.source_env(os.environ),
-                               settings, now, terminal.ask)  # fmt: skip
-        creds, arn, name, region = (role.credentials, role.role_arn, role.display_name,
-                                    role.region)  # fmt: skip
+        role = aws.get_session(
+            UseRequest(target, **options),
+            activation.source_env(os.environ),
+            settings,
+            now,
+            terminal.ask,
+        )
+        creds, arn, name, region = (role.credentials, role.role_arn, role.display_name, role.region)
     else:
         active = activation.status(os.environ, now)  # NotActive when there is none
         # arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION -> the role's ARN (its path is not
@@ -57,17 +61,24 @@ def console(
         cached = cache.session_with_key(settings, os.environ.get("AWS_ACCESS_KEY_ID", ""))
         if cached is not None and cached.role_arn.endswith("/" + parts[5].split("/")[1]):
             arn = cached.role_arn  # the cache knows the role's path (/service-role/...)
-        creds = Credentials(os.environ.get("AWS_ACCESS_KEY_ID", ""),
-                            os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
-                            os.environ.get("AWS_SESSION_TOKEN", ""), now)  # fmt: skip
+        creds = Credentials(
+            os.environ.get("AWS_ACCESS_KEY_ID", ""),
+            os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
+            os.environ.get("AWS_SESSION_TOKEN", ""),
+            now,
+        )
         name, region = active.role, os.environ.get("AWS_REGION") or None
     if switch_role:
         print(federation.switch_role_url(arn, name))
         return 0
     partition = federation.partition_of(arn)
-    url = federation.login_url(creds, partition,
-                               federation.destination(partition, service, region), seconds,
-                               settings.federation_url)  # fmt: skip
+    url = federation.login_url(
+        creds,
+        partition,
+        federation.destination(partition, service, region),
+        seconds,
+        settings.federation_url,
+    )
     if print_url or not _open_browser(url, settings, now):
         print(url)
     else:
@@ -138,8 +149,11 @@ def _remove_old_pages(directory: str, now: int) -> None:
         path = os.path.join(directory, name)
         try:
             st = os.lstat(path)
-            if (stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid()
-                    and st.st_mtime < now - HANDOVER_KEEP_SECONDS):  # fmt: skip
+            if (
+                stat.S_ISREG(st.st_mode)
+                and st.st_uid == os.geteuid()
+                and st.st_mtime < now - HANDOVER_KEEP_SECONDS
+            ):
                 os.unlink(path)
         except OSError:  # removed meanwhile by another `console`
             pass

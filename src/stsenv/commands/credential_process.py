@@ -21,7 +21,10 @@ if TYPE_CHECKING:
 
 
 def credential_process(
-    settings: Settings, target: str, vault: bool = False, long_term: bool = False,
+    settings: Settings,
+    target: str,
+    vault: bool = False,
+    long_term: bool = False,
     **options: Any,
 ) -> int:
     from stsenv import aws
@@ -38,8 +41,9 @@ def credential_process(
         )
     env = activation.source_env(os.environ)
     env[IN_CREDENTIAL_PROCESS_VAR] = "1"  # seen by a credential_process botocore starts
-    role = aws.get_session(UseRequest(target, **options), env, settings, int(time.time()),
-                           terminal.ask)  # fmt: skip
+    role = aws.get_session(
+        UseRequest(target, **options), env, settings, int(time.time()), terminal.ask
+    )
     print(exports.credential_process(role.credentials))
     return 0
 
@@ -52,6 +56,13 @@ def _long_term(profile: str) -> int:
     from stsenv.aws import vault
 
     key = vault.require(vault.check_profile(profile))
-    print(json.dumps({"Version": 1, "AccessKeyId": key.access_key_id,
-                      "SecretAccessKey": key.secret_access_key}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "Version": 1,
+                "AccessKeyId": key.access_key_id,
+                "SecretAccessKey": key.secret_access_key,
+            }
+        )
+    )
     return 0

@@ -209,8 +209,12 @@ def _sign_ins(environ: dict[str, str]) -> Iterator[Check]:
 
     folder_problem = token_dir_problem() if found else None
     if folder_problem is not None:  # no token there is trusted (aws/sso.py)
-        yield Check("sign-in tokens", FAIL, f"{token_dir()} {folder_problem}",
-                    "make it a folder of yours that only you may write")  # fmt: skip
+        yield Check(
+            "sign-in tokens",
+            FAIL,
+            f"{token_dir()} {folder_problem}",
+            "make it a folder of yours that only you may write",
+        )
     now = time.time()
     for sign_in in found:
         if isinstance(sign_in, StsenvError):
@@ -222,20 +226,39 @@ def _sign_ins(environ: dict[str, str]) -> Iterator[Check]:
         if not token.present:
             yield Check(name, WARN, "not signed in", login)
         elif token.exposed:
-            yield Check(name, FAIL, f"the token file {sign_in.token_path} {token.problem}",
-                        f"run `chmod 600 {sign_in.token_path}`")  # fmt: skip
+            yield Check(
+                name,
+                FAIL,
+                f"the token file {sign_in.token_path} {token.problem}",
+                f"run `chmod 600 {sign_in.token_path}`",
+            )
         elif token.problem:
-            yield Check(name, WARN, f"the token file {sign_in.token_path} {token.problem}",
-                        f"remove it and {login}")  # fmt: skip
+            yield Check(
+                name,
+                WARN,
+                f"the token file {sign_in.token_path} {token.problem}",
+                f"remove it and {login}",
+            )
         elif token.expires_at > now:
             left = int(token.expires_at - now) // 60
-            then = ("renewed with its refresh token as it runs out" if token.refreshable
-                    else f"then {login}")  # fmt: skip
-            yield Check(name, OK, f"signed in until {_utc(token.expires_at)} ({left // 60}h "
-                        f"{left % 60:02d}m left); {then}")  # fmt: skip
+            then = (
+                "renewed with its refresh token as it runs out"
+                if token.refreshable
+                else f"then {login}"
+            )
+            yield Check(
+                name,
+                OK,
+                f"signed in until {_utc(token.expires_at)} ({left // 60}h "
+                f"{left % 60:02d}m left); {then}",
+            )
         elif token.refreshable:
-            yield Check(name, OK, f"the access token ended at {_utc(token.expires_at)}; the next "
-                        "use renews it with its refresh token while the sign-in lasts")  # fmt: skip
+            yield Check(
+                name,
+                OK,
+                f"the access token ended at {_utc(token.expires_at)}; the next "
+                "use renews it with its refresh token while the sign-in lasts",
+            )
         else:
             yield Check(name, WARN, f"the sign-in ended at {_utc(token.expires_at)}", login)
 
@@ -260,23 +283,29 @@ def _login_sessions(environ: dict[str, str]) -> Iterator[Check]:
         if not token.present:
             yield Check(name, WARN, "not signed in", login)
         elif token.exposed:
-            yield Check(name, FAIL, f"the token file {path} {token.problem}",
-                        f"run `chmod 600 {path}`")  # fmt: skip
+            yield Check(
+                name, FAIL, f"the token file {path} {token.problem}", f"run `chmod 600 {path}`"
+            )
         elif token.problem:
-            yield Check(name, WARN, f"the token file {path} {token.problem}",
-                        f"remove it and {login}")  # fmt: skip
+            yield Check(
+                name, WARN, f"the token file {path} {token.problem}", f"remove it and {login}"
+            )
         elif not token.refreshable and token.expires_at <= now:
             yield Check(name, WARN, f"the session ended at {_utc(token.expires_at)}", login)
         else:
-            until = (f"renewable until {_utc(token.renewable_until)}"
-                     if token.renewable_until > now else "renewed with its refresh token "
-                     "while the session lasts")  # fmt: skip
+            until = (
+                f"renewable until {_utc(token.renewable_until)}"
+                if token.renewable_until > now
+                else "renewed with its refresh token while the session lasts"
+            )
             if token.renewable_until != float("-inf") and token.renewable_until <= now:
-                yield Check(name, WARN, f"the session ended at {_utc(token.renewable_until)}",
-                            login)  # fmt: skip
+                yield Check(
+                    name, WARN, f"the session ended at {_utc(token.renewable_until)}", login
+                )
                 continue
-            yield Check(name, OK, f"credentials until {_utc(token.expires_at)}; {until}; "
-                        "file mode 0600")  # fmt: skip
+            yield Check(
+                name, OK, f"credentials until {_utc(token.expires_at)}; {until}; file mode 0600"
+            )
 
 
 def _utc(epoch: float) -> str:
@@ -316,8 +345,11 @@ def _keys(environ: dict[str, str]) -> Iterator[Check]:
         key_id = str(profile.get("aws_access_key_id") or "")
         if not key_id.startswith("AKIA") or profile.get("aws_session_token"):
             continue
-        where = [path for path, config in ((credentials_path, False), (config_path, True))
-                 if awsfiles.has_key_lines(path, name, config)]  # fmt: skip
+        where = [
+            path
+            for path, config in ((credentials_path, False), (config_path, True))
+            if awsfiles.has_key_lines(path, name, config)
+        ]
         yield Check(
             f"key {name}",
             WARN,
@@ -340,13 +372,21 @@ def _keys(environ: dict[str, str]) -> Iterator[Check]:
     for name, key in stored.items():
         check = f"vault {name}"
         if key is None:
-            yield Check(check, FAIL, "its credential_process runs the vault, which has no key",
-                        f"`stsenv keys add {name}`")  # fmt: skip
+            yield Check(
+                check,
+                FAIL,
+                "its credential_process runs the vault, which has no key",
+                f"`stsenv keys add {name}`",
+            )
             continue
         age = (now - key.born) // 86400
         if name not in vault_profiles:
-            yield Check(check, FAIL, f"no credential_process line in {config_path}",
-                        f"`stsenv keys add {name}` again, or `keys remove {name}`")  # fmt: skip
+            yield Check(
+                check,
+                FAIL,
+                f"no credential_process line in {config_path}",
+                f"`stsenv keys add {name}` again, or `keys remove {name}`",
+            )
         elif age > KEY_MAX_AGE_DAYS:
             yield Check(check, WARN, f"its key is {age} days old", f"`stsenv keys rotate {name}`")
         else:
@@ -478,8 +518,12 @@ def _project_files(settings: Settings) -> Iterator[Check]:
             count += 1
             where = project.printable(path)
             if not os.path.lexists(path):
-                yield Check("project file", WARN, f"{where} is allowed but no longer exists",
-                            f"stsenv deny {where}")  # fmt: skip
+                yield Check(
+                    "project file",
+                    WARN,
+                    f"{where} is allowed but no longer exists",
+                    f"stsenv deny {where}",
+                )
                 continue
             try:
                 found = project.read(path)

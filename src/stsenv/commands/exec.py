@@ -81,11 +81,11 @@ def _with_server(
     again = {**options, "token_code": None, "refresh": True}
 
     def renew() -> RoleSession:
-        return aws.get_session(UseRequest(request.target, **again), env, settings,
-                               int(time.time()), terminal.refuse)  # fmt: skip
+        return aws.get_session(
+            UseRequest(request.target, **again), env, settings, int(time.time()), terminal.refuse
+        )
 
-    status = run_with_server(command, env, role, renew, profile=request.profile,
-                             settings=settings)  # fmt: skip
+    status = run_with_server(command, env, role, renew, profile=request.profile, settings=settings)
     # Leave as the plain exec does (its process becomes CMD): no interpreter shutdown,
     # which would cost this verb ~10 ms per run; everything of ours is closed already.
     sys.stdout.flush()

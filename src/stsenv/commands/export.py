@@ -38,8 +38,13 @@ def export(
     # The temporary file first: a FILE that cannot be written fails before any AWS call.
     temporary = _private_temporary(output) if output is not None else None
     try:
-        role = aws.get_session(UseRequest(target, **options), activation.source_env(os.environ),
-                               settings, int(time.time()), terminal.ask)  # fmt: skip
+        role = aws.get_session(
+            UseRequest(target, **options),
+            activation.source_env(os.environ),
+            settings,
+            int(time.time()),
+            terminal.ask,
+        )
         text = exports.render(name, role.credentials)
     except BaseException:
         if temporary is not None:

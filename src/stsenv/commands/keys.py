@@ -95,13 +95,17 @@ def _add(
         if stdin:
             raise UsageError("--from-credentials and --stdin: choose one source of the key")
         if not isinstance(own, dict):
-            raise UsageError(f"there is no AWS profile {profile!r} in {credentials_path} or "
-                             f"{config_path}: nothing was changed")  # fmt: skip
+            raise UsageError(
+                f"there is no AWS profile {profile!r} in {credentials_path} or "
+                f"{config_path}: nothing was changed"
+            )
         key_id = str(own.get("aws_access_key_id") or "")
         secret = str(own.get("aws_secret_access_key") or "")
         if not key_id:
-            raise UsageError(f"AWS profile {profile!r} has no aws_access_key_id in "
-                             f"{credentials_path} or {config_path}: nothing to move")  # fmt: skip
+            raise UsageError(
+                f"AWS profile {profile!r} has no aws_access_key_id in "
+                f"{credentials_path} or {config_path}: nothing to move"
+            )
     else:
         key_id, secret = _read_key(stdin)
     vault.check_key(key_id, secret)
@@ -170,8 +174,14 @@ def _list(as_json: bool) -> int:
         return 0
     table: list[tuple[str, ...]] = [("PROFILE", "KEY", "AGE", "CONFIG LINE")]
     for row in rows:
-        table.append((str(row["profile"]), str(row["access_key_id"]), f"{row['age_days']}d",
-                      "yes" if row["config_line"] else "MISSING"))  # fmt: skip
+        table.append(
+            (
+                str(row["profile"]),
+                str(row["access_key_id"]),
+                f"{row['age_days']}d",
+                "yes" if row["config_line"] else "MISSING",
+            )
+        )
     print("\n".join(catalog.columns(table)))
     print(f"backend: {backend}")
     return 0
@@ -185,11 +195,18 @@ def _rotate(
     now = int(time.time())
     new = rotation.rotate(profile, env, settings, terminal.asker(settings), token_code, now)
     if as_json:
-        answer = {"profile": profile, "access_key_id": new.access_key_id,
-                  "created": new.created, "age_seconds": max(0, now - new.born)}  # fmt: skip
+        answer = {
+            "profile": profile,
+            "access_key_id": new.access_key_id,
+            "created": new.created,
+            "age_seconds": max(0, now - new.born),
+        }
         print(json_module.dumps(answer))
-    print(f"stsenv: the key of {profile!r} is now {vault.masked(new.access_key_id)} (stored and "
-          "working); the old one is deleted in IAM", file=sys.stderr)  # fmt: skip
+    print(
+        f"stsenv: the key of {profile!r} is now {vault.masked(new.access_key_id)} (stored and "
+        "working); the old one is deleted in IAM",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -198,8 +215,10 @@ def _remove(settings: Settings, profile: str, env: dict[str, str]) -> int:
 
     stored = vault.load(profile)
     if stored is None:
-        raise UsageError(f"the keychain ({vault.backend_name()}) holds no key for {profile!r}: "
-                         "nothing was changed")  # fmt: skip
+        raise UsageError(
+            f"the keychain ({vault.backend_name()}) holds no key for {profile!r}: "
+            "nothing was changed"
+        )
     config_path = aws_config_paths(env)[0]
     line = awsfiles.credential_process_of(config_path, profile)
     from stsenv.aws.kinds import is_vault_line
@@ -211,7 +230,10 @@ def _remove(settings: Settings, profile: str, env: dict[str, str]) -> int:
         told = f"its credential_process line was removed from {config_path}"
     else:
         told = "no credential_process line of stsenv was in the config"
-    print(f"stsenv: forgot the key {vault.masked(stored.access_key_id)} of {profile!r} and "
-          f"{removed} cached session(s); {told}. The key is still live in IAM: store it "
-          "again with `stsenv keys add`, or delete it in IAM", file=sys.stderr)  # fmt: skip
+    print(
+        f"stsenv: forgot the key {vault.masked(stored.access_key_id)} of {profile!r} and "
+        f"{removed} cached session(s); {told}. The key is still live in IAM: store it "
+        "again with `stsenv keys add`, or delete it in IAM",
+        file=sys.stderr,
+    )
     return 0

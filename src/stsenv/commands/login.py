@@ -28,19 +28,28 @@ def sign_in_for(profile: str | None, sso_session: str | None) -> SignIn:
     return sso.find_sign_in(config, profile, sso_session, env_profile)
 
 
-def login(settings: Settings, profile: str | None, sso_session: str | None,
-          no_browser: bool, remote: bool = False) -> int:  # fmt: skip
+def login(
+    settings: Settings,
+    profile: str | None,
+    sso_session: str | None,
+    no_browser: bool,
+    remote: bool = False,
+) -> int:
     console = _console_profile(profile, sso_session)
     if console is not None:
         _console_login(settings, console[0], console[1], remote=no_browser or remote)
         return 0
-    sign_in_now(sign_in_for(profile, sso_session), open_browser=not (no_browser or remote),
-                settings=settings)  # fmt: skip
+    sign_in_now(
+        sign_in_for(profile, sso_session),
+        open_browser=not (no_browser or remote),
+        settings=settings,
+    )
     return 0
 
 
-def sign_in_now(sign_in: object, open_browser: bool = True,
-                settings: Settings | None = None) -> None:  # fmt: skip
+def sign_in_now(
+    sign_in: object, open_browser: bool = True, settings: Settings | None = None
+) -> None:
     """Sign in to `sign_in` (an aws.sso_listing.SignIn), told on stderr: in the browser with
     the authorization code + PKCE where one can be opened, else with the device code."""
     from stsenv.aws import redirect, signin, sso
@@ -49,8 +58,12 @@ def sign_in_now(sign_in: object, open_browser: bool = True,
         console = _console_profile(sign_in.profile, None)
         if console is None:
             raise _no_session(sign_in.profile)
-        _console_login(settings or Settings.from_env(os.environ), console[0], console[1],
-                       remote=not open_browser)  # fmt: skip
+        _console_login(
+            settings or Settings.from_env(os.environ),
+            console[0],
+            console[1],
+            remote=not open_browser,
+        )
         return
     assert isinstance(sign_in, sso.SignIn)
     device_code = settings is not None and settings.sso_device_code
@@ -82,8 +95,9 @@ def _console_profile(
     return None
 
 
-def _console_login(settings: Settings, profile: str, config: dict[str, object],
-                   remote: bool) -> None:  # fmt: skip
+def _console_login(
+    settings: Settings, profile: str, config: dict[str, object], remote: bool
+) -> None:
     from stsenv import terminal
     from stsenv.aws import signin, source
     from stsenv.errors import EnvironmentProblem
@@ -92,14 +106,25 @@ def _console_login(settings: Settings, profile: str, config: dict[str, object],
         try:
             return terminal.ask(prompt)
         except EnvironmentProblem:
-            raise EnvironmentProblem("there is no terminal to paste the sign-in code on: run "
-                                     "`stsenv login` in a terminal") from None  # fmt: skip
+            raise EnvironmentProblem(
+                "there is no terminal to paste the sign-in code on: run "
+                "`stsenv login` in a terminal"
+            ) from None
 
     with source.botocore_sees(activation.source_env(os.environ)):
-        session = signin.login(profile, config, remote=remote, notify=_say, ask=ask,
-                               wait=settings.login_wait, port=settings.login_port)  # fmt: skip
-    _say(f"signed in for AWS profile {profile} ({_printable(session)}); the AWS CLI and SDKs "
-         "share this session")  # fmt: skip
+        session = signin.login(
+            profile,
+            config,
+            remote=remote,
+            notify=_say,
+            ask=ask,
+            wait=settings.login_wait,
+            port=settings.login_port,
+        )
+    _say(
+        f"signed in for AWS profile {profile} ({_printable(session)}); the AWS CLI and SDKs "
+        "share this session"
+    )
 
 
 def _no_session(profile: str | None) -> Exception:

@@ -15,8 +15,7 @@ if TYPE_CHECKING:
     from stsenv.settings import Settings
 
 
-def roles(settings: Settings, json: bool, sso: bool, sso_session: str | None,
-          refresh: bool) -> int:  # fmt: skip
+def roles(settings: Settings, json: bool, sso: bool, sso_session: str | None, refresh: bool) -> int:
     import json as json_module
 
     if sso or sso_session or refresh:
@@ -49,9 +48,16 @@ def _sso_roles(settings: Settings, json: bool, sso_session: str | None, refresh:
     if not rows:
         print("stsenv: this sign-in may use no account", flush=True)
         return 1
-    print("\n".join(catalog.columns([("TARGET", "ACCOUNT ID", "ACCOUNT", "ROLE"),
-                                     *((t, a.account_id, a.account_name, a.role_name)
-                                       for t, a in rows)])))  # fmt: skip
+    print(
+        "\n".join(
+            catalog.columns(
+                [
+                    ("TARGET", "ACCOUNT ID", "ACCOUNT", "ROLE"),
+                    *((t, a.account_id, a.account_name, a.role_name) for t, a in rows),
+                ]
+            )
+        )
+    )
     return 0
 
 

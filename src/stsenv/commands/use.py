@@ -62,7 +62,7 @@ def use(settings: Settings, *, quiet: bool = False, login: bool = False, **optio
 
 
 def active_for(expiry: int, now: int) -> str:
-    """"for 42m, until 13:05 UTC"; past a day away the date says more than the minutes."""
+    """ "for 42m, until 13:05 UTC"; past a day away the date says more than the minutes."""
     left = expiry - now
     if left > 24 * 3600:
         return f"until {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(expiry))}"
