@@ -202,7 +202,7 @@ def test_a_name_that_starts_with_a_dash_is_used_after_dashes(
         (
             "key-without-equals",
             "config",
-            "line 3: 'aws_access_key_id\\n' is neither `key = value` nor a [section]",
+            "line 3 is neither `key = value` nor a [section]",
         ),
         ("nested-without-equals", "config", "an indented line under a key is not `key = value`"),
         ("broken-credentials", "credentials", "line 3: section [default] appears twice"),
@@ -218,6 +218,32 @@ def test_a_file_that_cannot_be_parsed_is_named_with_line_and_reason(
         done = stsenv(env, *args)
         one_error_line(done, 2, line)
         assert done.stderr == line + "\n"
+
+
+def test_a_line_of_the_credentials_file_never_reaches_the_error(tmp_path: Path) -> None:
+    """A secret pasted on its own line is what configparser refuses: the error names the
+    line by its number only (this line goes to stderr and CI logs)."""
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    credentials = tmp_path / "credentials"
+    credentials.write_text(
+        f"[taro]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key =\n{secret}\n"
+    )
+    config = tmp_path / "config"
+    config.write_text("[profile taro]\nregion = ap-northeast-1\n")
+    env = {
+        **base_env(tmp_path),
+        "AWS_CONFIG_FILE": str(config),
+        "AWS_SHARED_CREDENTIALS_FILE": str(credentials),
+        "STSENV_SHELL": "bash",
+    }
+    line = (
+        f"stsenv: the AWS credentials file {credentials} cannot be parsed: line 4 is neither "
+        "`key = value` nor a [section]"
+    )
+    for args in (("roles",), ("use", "taro"), ("doctor",)):
+        done = stsenv(env, *args)
+        assert secret not in done.stderr + done.stdout, args
+    one_error_line(stsenv(env, "use", "taro"), 2, line)
 
 
 # --- 6. botocore's verdict on role sources ----------------------------------------------------

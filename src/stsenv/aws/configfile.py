@@ -143,6 +143,8 @@ def parse_error(path: str, which: str, error: BaseException) -> UsageError:
 
 
 def reason(path: str, error: BaseException) -> str:
+    """Never the text of a line: in the credentials file a line may be a secret (a key's
+    value continued on the next line, say), and this reason goes to stderr and CI logs."""
     if isinstance(error, UnicodeDecodeError):
         return _encoding_reason(error)
     if isinstance(error, configparser.DuplicateSectionError):
@@ -152,15 +154,14 @@ def reason(path: str, error: BaseException) -> str:
     if isinstance(error, configparser.MissingSectionHeaderError):
         if str(error.line).startswith("\ufeff"):
             return "it starts with a byte order mark (encoding: save it as UTF-8 without BOM)"
-        return f"line {error.lineno}: {error.line!r} comes before any [section] header"
+        return f"line {error.lineno} comes before any [section] header"
     if isinstance(error, configparser.ParsingError) and error.errors:
-        lineno, line = error.errors[0]
+        lineno = error.errors[0][0]
         more = f" (and {len(error.errors) - 1} more lines)" if len(error.errors) > 1 else ""
-        return f"line {lineno}: {line} is neither `key = value` nor a [section]{more}"
+        return f"line {lineno} is neither `key = value` nor a [section]{more}"
     if isinstance(error, ValueError):  # configloader._parse_nested
         return "an indented line under a key is not `key = value`"
-    text = " ".join(str(error).replace(repr(path), "").split())
-    return f"{type(error).__name__}: {text[:160]}"
+    return f"{type(error).__name__} (botocore's configparser)"
 
 
 def _encoding_reason(error: UnicodeDecodeError) -> str:
