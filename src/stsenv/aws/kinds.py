@@ -31,14 +31,17 @@ def is_sign_in_only(profile: Mapping[str, Any]) -> bool:
 
 
 def profile_kind(profile: Mapping[str, Any]) -> str | None:
-    """ROLE, VAULT, BOTOCORE, SSO, TEMPORARY, KEYS or LOGIN: how a profile gives credentials;
-    None when it has none of its own (a profile of settings only)."""
-    if "role_arn" in profile and "web_identity_token_file" not in profile:
-        return ROLE
-    if is_vault_line(profile.get("credential_process")):
-        return VAULT
-    if "role_arn" in profile or profile.get("credential_process"):
-        return BOTOCORE
+    """ROLE, BOTOCORE, SSO, TEMPORARY, KEYS, LOGIN or VAULT: how a profile gives credentials;
+    None when it has none of its own (a profile of settings only).
+
+    In botocore's order (a role, then web identity, IAM Identity Center, the credentials
+    file's keys, a console session, credential_process, the config file's keys), so that a
+    profile holding two of them is what botocore makes of it. The one case it cannot tell
+    apart: keys written in the *config* file rank after login_session and credential_process
+    in botocore, and the merged profile does not say which file its keys came from; they
+    are taken as the credentials file's, where `aws configure` writes them."""
+    if "role_arn" in profile:
+        return BOTOCORE if "web_identity_token_file" in profile else ROLE
     if profile.get("sso_session") or profile.get("sso_start_url"):
         return SSO
     if profile.get("aws_access_key_id"):
@@ -46,7 +49,11 @@ def profile_kind(profile: Mapping[str, Any]) -> str | None:
             return TEMPORARY
         return KEYS
     if profile.get("login_session"):
-        return LOGIN  # after keys, as botocore's chain: keys in the profile come first
+        return LOGIN
+    if is_vault_line(profile.get("credential_process")):
+        return VAULT
+    if profile.get("credential_process"):
+        return BOTOCORE
     return None
 
 
