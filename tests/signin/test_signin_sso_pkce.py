@@ -7,15 +7,18 @@ of the token written; when the device code is used instead; bad answers."""
 from __future__ import annotations
 
 import json
+import os
 import stat
 import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from support.emulator import VENV_BIN
 from support.identity_center import (
     MOTO_ACCOUNT,
     SESSION_NAME,
+    START_URL,
     IdentityCenter,
     approve_when_pending,
     token_cache_path,
@@ -168,3 +171,55 @@ def test_a_token_endpoint_that_answers_garbage(
     command, _ = browser(tmp_path, "curl")
     one_line(run({**sso_env, "BROWSER": command}, "login"), 4, "not its API")
     assert not _token(sso_env).exists()
+
+
+@pytest.mark.parametrize(
+    ("operation", "field", "value"),
+    [
+        ("CreateToken", "expiresIn", -100),
+        ("CreateToken", "expiresIn", 1e20),
+        ("CreateToken", "expiresIn", 0),
+        ("RegisterClient", "clientSecretExpiresAt", 1e20),
+        ("RegisterClient", "clientSecretExpiresAt", -100),
+    ],
+)
+def test_a_bad_number_of_the_portal_is_one_line(
+    sso_env: dict[str, str],
+    center: IdentityCenter,
+    tmp_path: Path,
+    operation: str,
+    field: str,
+    value: float,
+) -> None:
+    """The browser sign-in checks the portal's numbers as the device grant does (issue 16
+    item 6): no expired token written, no OverflowError."""
+    center.overrides[operation] = {field: value}
+    command, _ = browser(tmp_path, "curl")
+    one_line(
+        run({**sso_env, "BROWSER": command}, "login"),
+        4,
+        f"IAM Identity Center of {START_URL} (us-east-1) answered {field} ",
+        "; not signed in",
+    )
+    assert not _token(sso_env).exists()
+
+
+def test_a_token_folder_that_others_may_write_is_not_used(
+    sso_env: dict[str, str], center: IdentityCenter, tmp_path: Path
+) -> None:
+    """~/.aws/sso/cache a symlink to a folder anyone may write: the browser sign-in refuses it
+    as the device grant does (issue 16 item 8), and writes nothing there."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    folder = _token(sso_env).parent
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.symlink_to(shared)
+    command, _ = browser(tmp_path, "curl")
+    one_line(
+        run({**sso_env, "BROWSER": command}, "login"),
+        5,
+        f"the IAM Identity Center token folder {folder} is a symbolic link",
+    )
+    assert os.listdir(shared) == []
+    assert center.calls["RegisterClient"] == 0
