@@ -154,6 +154,40 @@ def test_login_with_curl_as_the_browser_then_the_profile_is_a_target_and_a_sourc
     assert "aws login" in line
 
 
+@pytest.mark.parametrize("how", ["symlink", "writable by others", "by variable"])
+def test_a_token_folder_that_others_may_write_is_not_used(
+    console_env: dict[str, str], signin: SignInStandIn, tmp_path: Path, how: str
+) -> None:
+    """The token file holds the DPoP private key and the refresh token: ~/.aws/login/cache
+    (or AWS_LOGIN_CACHE_DIRECTORY) that is a symlink, or a folder others may write, is
+    refused before the browser is opened, as IAM Identity Center's token folder is."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    env = {**console_env, "BROWSER": browser(tmp_path, "curl")[0]}
+    if how == "by variable":
+        folder = shared
+        env["AWS_LOGIN_CACHE_DIRECTORY"] = str(shared)
+        problem = "is writable by others"
+    else:
+        folder = Path(env["HOME"]) / ".aws" / "login" / "cache"
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        if how == "symlink":
+            folder.symlink_to(shared)
+            problem = "is a symbolic link, which stsenv does not follow"
+        else:
+            shared.rename(folder)
+            shared = folder
+            problem = "is writable by others"
+    line = one_line(
+        run(env, "login", "--profile", "console"),
+        5,
+        f"stsenv: the console sign-in token folder {folder} {problem}: ",
+    )
+    assert "no token is written there" in line
+    assert os.listdir(shared) == []
+
+
 def test_stsenv_uses_a_session_shaped_as_the_aws_cli_writes_it(
     console_env: dict[str, str], signin: SignInStandIn, tmp_path: Path
 ) -> None:

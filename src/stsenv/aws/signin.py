@@ -38,6 +38,7 @@ from botocore.utils import generate_login_cache_key, get_login_token_cache_direc
 
 from stsenv.aws import cache
 from stsenv.aws.redirect import Listener, browser_available, open_in_background
+from stsenv.aws.sso_listing import token_folder_problem
 from stsenv.errors import (
     AwsDenied,
     AwsUnreachable,
@@ -210,6 +211,7 @@ def login(
     """Sign in for `profile` (a login_session profile) and write the token where the AWS CLI
     and botocore read it; the session's name (the ARN in `login_session`) is returned.
     Nothing is written unless every step succeeded."""
+    _trusted_token_dir()
     expected = str(profile_config.get("login_session") or "")
     region = region or str(profile_config.get("region") or "us-east-1")
     client = _client(profile, region)
@@ -254,6 +256,7 @@ def login(
             f"names login_session {_printable(expected)}: sign in as that user, "
             "or run `aws login` to switch the profile"
         )
+    _trusted_token_dir()  # again: the sign-in took a while
     try:
         os.makedirs(token_dir(), mode=0o700, exist_ok=True)
         cache.write_atomically(token_dir(), generate_login_cache_key(session) + ".json", token)
@@ -262,6 +265,17 @@ def login(
             f"cannot write the sign-in token in {token_dir()} ({e.strerror})"
         ) from None
     return session
+
+
+def _trusted_token_dir() -> None:
+    """The token file holds the DPoP private key and the refresh token: it is never written
+    in a folder another user could have made or swapped (IAM Identity Center's rule)."""
+    problem = token_folder_problem(token_dir())
+    if problem is not None:
+        raise EnvironmentProblem(
+            f"the console sign-in token folder {token_dir()} {problem}: no token is "
+            "written there (make it a folder of yours that only you may write)"
+        )
 
 
 def _page(query: dict[str, str]) -> str:
