@@ -287,6 +287,11 @@ def test_denied_in_the_browser(
         ("code=abc", "without a sign-in code or state"),
         ("code=abc&state=not-ours", "does not belong to this sign-in"),
         ("error=server_error&state=x", "failed in the browser"),
+        # Outside text is made inert the one way stsenv has (stsenv.inert), not as "?".
+        (
+            "error=%1B%5D0%3BOWNED%07%1B%5B2J&state=x",
+            "failed in the browser (\\x1b]0;OWNED\\x07\\x1b[2J)",
+        ),
     ],
 )
 def test_a_forged_or_broken_redirect(

@@ -47,6 +47,7 @@ from stsenv.errors import (
     StsenvError,
     UsageError,
 )
+from stsenv.inert import inert
 
 # The public clients of AWS Sign-In for developer tools (awscli/customizations/login/utils.py).
 SAME_DEVICE_CLIENT = "arn:aws:signin:::devtools/same-device"
@@ -252,8 +253,8 @@ def login(
     token, session = _exchange(client, client_id, code, redirect_uri, proof)
     if expected and session != expected:
         raise UsageError(
-            f"you signed in as {_printable(session)}, but AWS profile {profile!r} "
-            f"names login_session {_printable(expected)}: sign in as that user, "
+            f"you signed in as {inert(session)}, but AWS profile {profile!r} "
+            f"names login_session {inert(expected)}: sign in as that user, "
             "or run `aws login` to switch the profile"
         )
     _trusted_token_dir()  # again: the sign-in took a while
@@ -288,7 +289,7 @@ def _redirected(query: dict[str, str]) -> tuple[str, str]:
     if query.get("error"):
         if query["error"] == "access_denied":
             raise AwsDenied("the sign-in was denied in the browser: nothing was saved")
-        raise AwsDenied(f"the sign-in failed in the browser ({_printable(query['error'])[:60]})")
+        raise AwsDenied(f"the sign-in failed in the browser ({inert(query['error'][:60])})")
     code, state = query.get("code", ""), query.get("state")
     if not code or state is None:
         raise AwsDenied(
@@ -362,12 +363,12 @@ def _exchange(
         if code_name == "AccessDeniedException" or e.response.get("ResponseMetadata", {}).get(
             "HTTPStatusCode"
         ) in (400, 401, 403):
-            reason = f" ({_printable(kind)[:40]})" if kind else ""
+            reason = f" ({inert(kind[:40])})" if kind else ""
             raise AwsDenied(
                 f"AWS Sign-In refused the sign-in{reason}: nothing was saved; sign in again"
             ) from None
         raise AwsUnreachable(
-            f"AWS Sign-In failed ({_printable(code_name)[:40]}); try again later"
+            f"AWS Sign-In failed ({inert(code_name[:40])}); try again later"
         ) from None
     except bx.BotoCoreError as e:
         if isinstance(e, bx.EndpointConnectionError | bx.ConnectTimeoutError | bx.ReadTimeoutError):
@@ -397,10 +398,6 @@ def _text(value: object) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError("not a credential")
     return value
-
-
-def _printable(text: str) -> str:
-    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def logout(session: str) -> bool:
