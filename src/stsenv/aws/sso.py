@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import json
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -298,8 +297,13 @@ def login(
     _check_device_grant(url, user_code, sign_in)
 
     notify(f"to sign in to {sign_in.start_url}, open {url} and confirm the code {user_code}")
-    if open_browser and not _open(url):
-        notify("no browser could be opened here: open that address on any device")
+    if open_browser:
+        from stsenv.aws.redirect import browser_available, open_in_background
+
+        if browser_available():  # the rule of the browser sign-ins (BROWSER, not over SSH)
+            open_in_background(url)
+        else:
+            notify("no browser could be opened here: open that address on any device")
 
     expired = AwsDenied(
         f"the sign-in code {user_code} expired before it was confirmed: run "
@@ -528,21 +532,6 @@ def _write_private(directory: str, name: str, data: dict[str, Any]) -> None:
         raise EnvironmentProblem(
             f"cannot write the IAM Identity Center token in {directory} ({e.strerror})"
         ) from None
-
-
-def _open(url: str) -> bool:
-    """A graphical browser on `url`, if this machine has one; never a text browser that
-    would take over the terminal."""
-    if sys.platform.startswith("linux") and not (
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-    ):
-        return False
-    import webbrowser
-
-    try:
-        return bool(webbrowser.open_new_tab(url))
-    except Exception:  # webbrowser.Error, or a broken browser command
-        return False
 
 
 def logout(sign_in: SignIn) -> None:
