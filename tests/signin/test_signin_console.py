@@ -468,11 +468,30 @@ def test_doctor_lists_the_console_sessions_from_their_files(
     (line,) = [x for x in after.splitlines() if "console session of console" in x]
     assert "credentials until" in line and "renewable until" in line, line
     assert sum(signin.calls.values()) == calls  # no network
+    assert "no one else may read or write the file" in line, line
     (path,) = token_files(env)
+    path.chmod(0o400)  # private, not 0600: doctor says what it checked
+    (line,) = [x for x in run(env, "doctor").stdout.splitlines() if "console session of" in x]
+    assert "no one else may read or write the file" in line and "0600" not in line, line
     path.chmod(0o644)
     done = run(env, "doctor")
     (line,) = [x for x in done.stdout.splitlines() if "console session of console" in x]
     assert "readable or writable by others" in line and f"chmod 600 {path}" in line
+    assert done.returncode != 0
+
+
+def test_doctor_names_the_credentials_file_it_cannot_parse(
+    console_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A credentials file that cannot be parsed: doctor's fix names that file, not the
+    config file."""
+    credentials = tmp_path / "broken-credentials"
+    credentials.write_text("garbage before any section\n[x\n")
+    env = {**console_env, "STSENV_SHELL": "bash", "AWS_SHARED_CREDENTIALS_FILE": str(credentials)}
+    done = run(env, "doctor")
+    (line,) = [x for x in done.stdout.splitlines() if "sign-ins:" in x]
+    assert f"the AWS credentials file {credentials} cannot be parsed" in line, line
+    assert line.endswith("fix the AWS credentials file"), line
     assert done.returncode != 0
 
 
