@@ -181,7 +181,11 @@ def test_a_token_endpoint_that_answers_garbage(
 ) -> None:
     center.faults = {"CreateToken": "garbage"}
     command, _ = browser(tmp_path, "curl")
-    one_line(run({**sso_env, "BROWSER": command}, "login"), 4, "not its API")
+    one_line(
+        run({**sso_env, "BROWSER": command}, "login"),
+        4,
+        f"IAM Identity Center of {START_URL} (us-east-1) answered something that is not its API",
+    )
     assert not _token(sso_env).exists()
 
 

@@ -222,8 +222,8 @@ def _unreachable(error: Exception, sign_in: SignIn) -> AwsUnreachable:
 
 def _not_api(sign_in: SignIn) -> AwsUnreachable:
     return AwsUnreachable(
-        f"IAM Identity Center in {sign_in.region} answered something that is "
-        "not its API; try again later"
+        f"IAM Identity Center of {sign_in.start_url} ({sign_in.region}) answered "
+        "something that is not its API; try again later"
     )
 
 
