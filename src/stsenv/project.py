@@ -20,6 +20,7 @@ import stat
 import sys
 
 from stsenv.errors import UsageError
+from stsenv.inert import inert
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -49,8 +50,9 @@ class ProjectFile:
 
 
 def printable(path: str) -> str:
-    """`path` as one line of text: control characters and undecodable bytes escaped."""
-    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in path)[:1000]
+    """`path` as one line of text: control characters and undecodable bytes escaped (the
+    one way stsenv makes outside text inert)."""
+    return inert(path)[:1000]
 
 
 def shown(path: str) -> str:

@@ -154,6 +154,40 @@ def test_login_with_curl_as_the_browser_then_the_profile_is_a_target_and_a_sourc
     assert "aws login" in line
 
 
+@pytest.mark.parametrize("how", ["symlink", "writable by others", "by variable"])
+def test_a_token_folder_that_others_may_write_is_not_used(
+    console_env: dict[str, str], signin: SignInStandIn, tmp_path: Path, how: str
+) -> None:
+    """The token file holds the DPoP private key and the refresh token: ~/.aws/login/cache
+    (or AWS_LOGIN_CACHE_DIRECTORY) that is a symlink, or a folder others may write, is
+    refused before the browser is opened, as IAM Identity Center's token folder is."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    env = {**console_env, "BROWSER": browser(tmp_path, "curl")[0]}
+    if how == "by variable":
+        folder = shared
+        env["AWS_LOGIN_CACHE_DIRECTORY"] = str(shared)
+        problem = "is writable by others"
+    else:
+        folder = Path(env["HOME"]) / ".aws" / "login" / "cache"
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        if how == "symlink":
+            folder.symlink_to(shared)
+            problem = "is a symbolic link, which stsenv does not follow"
+        else:
+            shared.rename(folder)
+            shared = folder
+            problem = "is writable by others"
+    line = one_line(
+        run(env, "login", "--profile", "console"),
+        5,
+        f"stsenv: the console sign-in token folder {folder} {problem}: ",
+    )
+    assert "no token is written there" in line
+    assert os.listdir(shared) == []
+
+
 def test_stsenv_uses_a_session_shaped_as_the_aws_cli_writes_it(
     console_env: dict[str, str], signin: SignInStandIn, tmp_path: Path
 ) -> None:
@@ -253,6 +287,11 @@ def test_denied_in_the_browser(
         ("code=abc", "without a sign-in code or state"),
         ("code=abc&state=not-ours", "does not belong to this sign-in"),
         ("error=server_error&state=x", "failed in the browser"),
+        # Outside text is made inert the one way stsenv has (stsenv.inert), not as "?".
+        (
+            "error=%1B%5D0%3BOWNED%07%1B%5B2J&state=x",
+            "failed in the browser (\\x1b]0;OWNED\\x07\\x1b[2J)",
+        ),
     ],
 )
 def test_a_forged_or_broken_redirect(
@@ -429,11 +468,30 @@ def test_doctor_lists_the_console_sessions_from_their_files(
     (line,) = [x for x in after.splitlines() if "console session of console" in x]
     assert "credentials until" in line and "renewable until" in line, line
     assert sum(signin.calls.values()) == calls  # no network
+    assert "no one else may read or write the file" in line, line
     (path,) = token_files(env)
+    path.chmod(0o400)  # private, not 0600: doctor says what it checked
+    (line,) = [x for x in run(env, "doctor").stdout.splitlines() if "console session of" in x]
+    assert "no one else may read or write the file" in line and "0600" not in line, line
     path.chmod(0o644)
     done = run(env, "doctor")
     (line,) = [x for x in done.stdout.splitlines() if "console session of console" in x]
     assert "readable or writable by others" in line and f"chmod 600 {path}" in line
+    assert done.returncode != 0
+
+
+def test_doctor_names_the_credentials_file_it_cannot_parse(
+    console_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A credentials file that cannot be parsed: doctor's fix names that file, not the
+    config file."""
+    credentials = tmp_path / "broken-credentials"
+    credentials.write_text("garbage before any section\n[x\n")
+    env = {**console_env, "STSENV_SHELL": "bash", "AWS_SHARED_CREDENTIALS_FILE": str(credentials)}
+    done = run(env, "doctor")
+    (line,) = [x for x in done.stdout.splitlines() if "sign-ins:" in x]
+    assert f"the AWS credentials file {credentials} cannot be parsed" in line, line
+    assert line.endswith("fix the AWS credentials file"), line
     assert done.returncode != 0
 
 

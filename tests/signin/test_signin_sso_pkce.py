@@ -7,15 +7,18 @@ of the token written; when the device code is used instead; bad answers."""
 from __future__ import annotations
 
 import json
+import os
 import stat
 import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from support.emulator import VENV_BIN
 from support.identity_center import (
     MOTO_ACCOUNT,
     SESSION_NAME,
+    START_URL,
     IdentityCenter,
     approve_when_pending,
     token_cache_path,
@@ -93,12 +96,24 @@ def _device_code_used(env: dict[str, str], center: IdentityCenter, *args: str) -
     assert _token(env).exists()
 
 
-def test_the_device_code_by_setting(
+def test_the_device_code_by_setting_opens_the_page_through_browser(
     sso_env: dict[str, str], center: IdentityCenter, tmp_path: Path
 ) -> None:
-    command, _ = browser(tmp_path, "curl")
-    env = {**sso_env, "BROWSER": command, "STSENV_SSO_DEVICE_CODE": "1"}
+    """The device code opens its page by the one rule of the browser sign-ins (Python's
+    webbrowser, BROWSER honoured, no DISPLAY needed), and still prints the code's line."""
+    opened = tmp_path / "opened"
+    command = tmp_path / "recorder"
+    command.write_text(f'#!/bin/sh\nprintf %s "$1" >"{opened}"\n')
+    command.chmod(0o755)
+    env = {**sso_env, "BROWSER": str(command), "STSENV_SSO_DEVICE_CODE": "1"}
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "SSH_CONNECTION", "SSH_TTY"):
+        env.pop(name, None)
     _device_code_used(env, center)
+    deadline = time.time() + 10
+    while not opened.exists() and time.time() < deadline:
+        time.sleep(0.1)
+    assert opened.exists()
+    assert opened.read_text().startswith(f"{center.endpoint}/_test/device?user_code=")
 
 
 def test_the_device_code_over_ssh(
@@ -166,5 +181,61 @@ def test_a_token_endpoint_that_answers_garbage(
 ) -> None:
     center.faults = {"CreateToken": "garbage"}
     command, _ = browser(tmp_path, "curl")
-    one_line(run({**sso_env, "BROWSER": command}, "login"), 4, "not its API")
+    one_line(
+        run({**sso_env, "BROWSER": command}, "login"),
+        4,
+        f"IAM Identity Center of {START_URL} (us-east-1) answered something that is not its API",
+    )
     assert not _token(sso_env).exists()
+
+
+@pytest.mark.parametrize(
+    ("operation", "field", "value"),
+    [
+        ("CreateToken", "expiresIn", -100),
+        ("CreateToken", "expiresIn", 1e20),
+        ("CreateToken", "expiresIn", 0),
+        ("RegisterClient", "clientSecretExpiresAt", 1e20),
+        ("RegisterClient", "clientSecretExpiresAt", -100),
+    ],
+)
+def test_a_bad_number_of_the_portal_is_one_line(
+    sso_env: dict[str, str],
+    center: IdentityCenter,
+    tmp_path: Path,
+    operation: str,
+    field: str,
+    value: float,
+) -> None:
+    """The browser sign-in checks the portal's numbers as the device grant does (issue 16
+    item 6): no expired token written, no OverflowError."""
+    center.overrides[operation] = {field: value}
+    command, _ = browser(tmp_path, "curl")
+    one_line(
+        run({**sso_env, "BROWSER": command}, "login"),
+        4,
+        f"IAM Identity Center of {START_URL} (us-east-1) answered {field} ",
+        "; not signed in",
+    )
+    assert not _token(sso_env).exists()
+
+
+def test_a_token_folder_that_others_may_write_is_not_used(
+    sso_env: dict[str, str], center: IdentityCenter, tmp_path: Path
+) -> None:
+    """~/.aws/sso/cache a symlink to a folder anyone may write: the browser sign-in refuses it
+    as the device grant does (issue 16 item 8), and writes nothing there."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    folder = _token(sso_env).parent
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.symlink_to(shared)
+    command, _ = browser(tmp_path, "curl")
+    one_line(
+        run({**sso_env, "BROWSER": command}, "login"),
+        5,
+        f"the IAM Identity Center token folder {folder} is a symbolic link",
+    )
+    assert os.listdir(shared) == []
+    assert center.calls["RegisterClient"] == 0

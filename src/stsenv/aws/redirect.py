@@ -2,7 +2,9 @@
 bound BEFORE the browser is opened (so a redirect can never arrive before it), that takes the
 one redirect to its one path, answers the browser with a small page saying it may be closed,
 and stops. Used by the console sign-in (aws/signin.py) and IAM Identity Center's
-authorization-code grant (aws/sso.py). Standard library only.
+authorization-code grant (aws/sso.py); its browser opener (browser_available,
+open_in_background) is also the device code's: one rule for opening a browser. Standard
+library only.
 
 The listener holds several connections at once: a browser opens spare connections ahead of
 need (Chromium's preconnect) and may send the redirect on any of them, so a silent one must

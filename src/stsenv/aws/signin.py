@@ -38,6 +38,7 @@ from botocore.utils import generate_login_cache_key, get_login_token_cache_direc
 
 from stsenv.aws import cache
 from stsenv.aws.redirect import Listener, browser_available, open_in_background
+from stsenv.aws.sso_listing import token_folder_problem
 from stsenv.errors import (
     AwsDenied,
     AwsUnreachable,
@@ -46,6 +47,7 @@ from stsenv.errors import (
     StsenvError,
     UsageError,
 )
+from stsenv.inert import inert
 
 # The public clients of AWS Sign-In for developer tools (awscli/customizations/login/utils.py).
 SAME_DEVICE_CLIENT = "arn:aws:signin:::devtools/same-device"
@@ -210,6 +212,7 @@ def login(
     """Sign in for `profile` (a login_session profile) and write the token where the AWS CLI
     and botocore read it; the session's name (the ARN in `login_session`) is returned.
     Nothing is written unless every step succeeded."""
+    _trusted_token_dir()
     expected = str(profile_config.get("login_session") or "")
     region = region or str(profile_config.get("region") or "us-east-1")
     client = _client(profile, region)
@@ -250,10 +253,11 @@ def login(
     token, session = _exchange(client, client_id, code, redirect_uri, proof)
     if expected and session != expected:
         raise UsageError(
-            f"you signed in as {_printable(session)}, but AWS profile {profile!r} "
-            f"names login_session {_printable(expected)}: sign in as that user, "
+            f"you signed in as {inert(session)}, but AWS profile {profile!r} "
+            f"names login_session {inert(expected)}: sign in as that user, "
             "or run `aws login` to switch the profile"
         )
+    _trusted_token_dir()  # again: the sign-in took a while
     try:
         os.makedirs(token_dir(), mode=0o700, exist_ok=True)
         cache.write_atomically(token_dir(), generate_login_cache_key(session) + ".json", token)
@@ -262,6 +266,17 @@ def login(
             f"cannot write the sign-in token in {token_dir()} ({e.strerror})"
         ) from None
     return session
+
+
+def _trusted_token_dir() -> None:
+    """The token file holds the DPoP private key and the refresh token: it is never written
+    in a folder another user could have made or swapped (IAM Identity Center's rule)."""
+    problem = token_folder_problem(token_dir())
+    if problem is not None:
+        raise EnvironmentProblem(
+            f"the console sign-in token folder {token_dir()} {problem}: no token is "
+            "written there (make it a folder of yours that only you may write)"
+        )
 
 
 def _page(query: dict[str, str]) -> str:
@@ -274,7 +289,7 @@ def _redirected(query: dict[str, str]) -> tuple[str, str]:
     if query.get("error"):
         if query["error"] == "access_denied":
             raise AwsDenied("the sign-in was denied in the browser: nothing was saved")
-        raise AwsDenied(f"the sign-in failed in the browser ({_printable(query['error'])[:60]})")
+        raise AwsDenied(f"the sign-in failed in the browser ({inert(query['error'][:60])})")
     code, state = query.get("code", ""), query.get("state")
     if not code or state is None:
         raise AwsDenied(
@@ -348,12 +363,12 @@ def _exchange(
         if code_name == "AccessDeniedException" or e.response.get("ResponseMetadata", {}).get(
             "HTTPStatusCode"
         ) in (400, 401, 403):
-            reason = f" ({_printable(kind)[:40]})" if kind else ""
+            reason = f" ({inert(kind[:40])})" if kind else ""
             raise AwsDenied(
                 f"AWS Sign-In refused the sign-in{reason}: nothing was saved; sign in again"
             ) from None
         raise AwsUnreachable(
-            f"AWS Sign-In failed ({_printable(code_name)[:40]}); try again later"
+            f"AWS Sign-In failed ({inert(code_name[:40])}); try again later"
         ) from None
     except bx.BotoCoreError as e:
         if isinstance(e, bx.EndpointConnectionError | bx.ConnectTimeoutError | bx.ReadTimeoutError):
@@ -383,10 +398,6 @@ def _text(value: object) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError("not a credential")
     return value
-
-
-def _printable(text: str) -> str:
-    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def logout(session: str) -> bool:

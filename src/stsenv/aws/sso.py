@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import json
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -223,8 +222,8 @@ def _unreachable(error: Exception, sign_in: SignIn) -> AwsUnreachable:
 
 def _not_api(sign_in: SignIn) -> AwsUnreachable:
     return AwsUnreachable(
-        f"IAM Identity Center in {sign_in.region} answered something that is "
-        "not its API; try again later"
+        f"IAM Identity Center of {sign_in.start_url} ({sign_in.region}) answered "
+        "something that is not its API; try again later"
     )
 
 
@@ -298,8 +297,13 @@ def login(
     _check_device_grant(url, user_code, sign_in)
 
     notify(f"to sign in to {sign_in.start_url}, open {url} and confirm the code {user_code}")
-    if open_browser and not _open(url):
-        notify("no browser could be opened here: open that address on any device")
+    if open_browser:
+        from stsenv.aws.redirect import browser_available, open_in_background
+
+        if browser_available():  # the rule of the browser sign-ins (BROWSER, not over SSH)
+            open_in_background(url)
+        else:
+            notify("no browser could be opened here: open that address on any device")
 
     expired = AwsDenied(
         f"the sign-in code {user_code} expired before it was confirmed: run "
@@ -314,17 +318,7 @@ def login(
                     clientSecret=registration["clientSecret"],
                     deviceCode=device_code,
                 )
-                token = {
-                    "startUrl": sign_in.start_url,
-                    "region": sign_in.region,
-                    "accessToken": str(answer["accessToken"]),
-                    "expiresAt": _iso(now() + _lifetime(answer, "expiresIn", sign_in)),
-                    "clientId": registration["clientId"],
-                    "clientSecret": registration["clientSecret"],
-                    "registrationExpiresAt": registration["expiresAt"],
-                }
-                if answer.get("refreshToken"):
-                    token["refreshToken"] = str(answer["refreshToken"])
+                token = _new_token(answer, sign_in, registration, now)
                 break
             except oidc.exceptions.AuthorizationPendingException:
                 pass
@@ -393,6 +387,28 @@ def _lifetime(answer: dict[str, Any], key: str, sign_in: SignIn) -> int:
     return life
 
 
+def _new_token(
+    answer: dict[str, Any],
+    sign_in: SignIn,
+    registration: dict[str, str],
+    now: Callable[[], float],
+) -> dict[str, str]:
+    """The token file's content from CreateToken's answer, as the AWS CLI v2 writes it; both
+    grants (device code, browser) make it here, so both check the portal's numbers alike."""
+    token = {
+        "startUrl": sign_in.start_url,
+        "region": sign_in.region,
+        "accessToken": _text(answer["accessToken"]),
+        "expiresAt": _iso(now() + _lifetime(answer, "expiresIn", sign_in)),
+        "clientId": registration["clientId"],
+        "clientSecret": registration["clientSecret"],
+        "registrationExpiresAt": registration["expiresAt"],
+    }
+    if answer.get("refreshToken"):
+        token["refreshToken"] = _text(answer["refreshToken"])
+    return token
+
+
 def _registration_end(answer: dict[str, Any], sign_in: SignIn, now: float) -> int:
     """clientSecretExpiresAt: an epoch in the future, and not beyond 400 days."""
     end = _number(answer, "clientSecretExpiresAt", now + 1, now + MAX_REGISTRATION_LIFE, sign_in)
@@ -433,7 +449,7 @@ def _oidc_failures(sign_in: SignIn) -> Iterator[None]:
         raise _oidc_error(e, sign_in) from None
     except bx.BotoCoreError as e:
         raise _unreachable(e, sign_in) from None
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         raise _not_api(sign_in) from None
 
 
@@ -447,26 +463,35 @@ def _start(oidc: Any, sign_in: SignIn, registration: dict[str, str]) -> dict[str
     )
 
 
-def _registration_name(sign_in: SignIn) -> str:
+def _registration_name(sign_in: SignIn, browser: bool) -> str:
     """stsenv's client registration file, next to the tokens, named and shaped as the AWS CLI
     v2 names and shapes its own (BaseSSOTokenFetcher._registration_cache_key), but with
-    tool "stsenv": the two tools never reuse each other's registration."""
-    args = {
+    tool "stsenv": the two tools never reuse each other's registration. The browser's
+    (authorization code) is kept apart from the device grant's: its grant types and redirect
+    URI differ."""
+    args: dict[str, Any] = {
         "tool": CLIENT_NAME,
         "startUrl": sign_in.start_url,
         "region": sign_in.region,
         "scopes": list(sign_in.scopes),
         "session_name": sign_in.session_name,
     }
+    if browser:
+        args["grantTypes"] = list(PKCE_GRANT_TYPES)
     digest = hashlib.sha1(json.dumps(args, sort_keys=True).encode("utf-8")).hexdigest()  # noqa: S324
     return digest + ".json"
 
 
 def _registration(
-    oidc: Any, sign_in: SignIn, now: Callable[[], float], reuse: bool = True
+    oidc: Any,
+    sign_in: SignIn,
+    now: Callable[[], float],
+    reuse: bool = True,
+    browser: bool = False,
 ) -> dict[str, str]:
-    """A client registration with 15 min of life left: the kept one, else a new one (kept)."""
-    name = _registration_name(sign_in)
+    """A client registration with 15 min of life left: the kept one, else a new one (kept);
+    for the device grant, or (browser) for the authorization code with the loopback redirect."""
+    name = _registration_name(sign_in, browser)
     if reuse:
         try:
             with open(os.path.join(token_dir(), name), encoding="utf-8") as f:
@@ -479,8 +504,15 @@ def _registration(
                 return {k: kept[k] for k in ("clientId", "clientSecret", "expiresAt")}
         except (OSError, ValueError, TypeError, KeyError):
             pass
+    redirect: dict[str, Any] = {}
+    if browser:
+        redirect = {
+            "grantTypes": list(PKCE_GRANT_TYPES),
+            "redirectUris": [REGISTERED_REDIRECT],
+            "issuerUrl": sign_in.start_url,
+        }
     answer = oidc.register_client(
-        clientName=CLIENT_NAME, clientType="public", scopes=list(sign_in.scopes)
+        clientName=CLIENT_NAME, clientType="public", scopes=list(sign_in.scopes), **redirect
     )
     registration = {
         "clientId": str(answer["clientId"]),
@@ -500,21 +532,6 @@ def _write_private(directory: str, name: str, data: dict[str, Any]) -> None:
         raise EnvironmentProblem(
             f"cannot write the IAM Identity Center token in {directory} ({e.strerror})"
         ) from None
-
-
-def _open(url: str) -> bool:
-    """A graphical browser on `url`, if this machine has one; never a text browser that
-    would take over the terminal."""
-    if sys.platform.startswith("linux") and not (
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-    ):
-        return False
-    import webbrowser
-
-    try:
-        return bool(webbrowser.open_new_tab(url))
-    except Exception:  # webbrowser.Error, or a broken browser command
-        return False
 
 
 def logout(sign_in: SignIn) -> None:
@@ -568,6 +585,7 @@ def login_in_browser(
 
     from stsenv.aws.redirect import Listener, open_in_background
 
+    _trusted_token_dir()
     session = _session(sign_in)
     oidc = _client(session, "sso-oidc", sign_in, attempts=3)
     verifier = secrets.token_urlsafe(64)[:86]
@@ -575,7 +593,7 @@ def login_in_browser(
     state = secrets.token_urlsafe(32)
     with Listener(port) as listener:
         with _oidc_failures(sign_in):
-            registration = _pkce_registration(oidc, sign_in, now)
+            registration = _registration(oidc, sign_in, now, browser=True)
         query = {
             "response_type": "code",
             "client_id": registration["clientId"],
@@ -619,17 +637,7 @@ def login_in_browser(
                 f"IAM Identity Center refused the sign-in code of {sign_in.label}: "
                 f"nothing was saved; run `{sign_in.login_hint}`"
             ) from None
-        token = {
-            "startUrl": sign_in.start_url,
-            "region": sign_in.region,
-            "accessToken": _text(token_answer["accessToken"]),
-            "expiresAt": _iso(now() + int(token_answer["expiresIn"])),
-            "clientId": registration["clientId"],
-            "clientSecret": registration["clientSecret"],
-            "registrationExpiresAt": registration["expiresAt"],
-        }
-        if token_answer.get("refreshToken"):
-            token["refreshToken"] = _text(token_answer["refreshToken"])
+        token = _new_token(token_answer, sign_in, registration, now)
     _write_private(token_dir(), sign_in.key + ".json", token)
 
 
@@ -637,46 +645,6 @@ def _pkce_page(query: dict[str, str]) -> str:
     if query.get("code"):
         return "Signed in to IAM Identity Center: stsenv has your sign-in."
     return "The sign-in did not complete; see the terminal."
-
-
-def _pkce_registration(oidc: Any, sign_in: SignIn, now: Callable[[], float]) -> dict[str, str]:
-    """A client registration for the authorization-code grant (kept apart from the device
-    grant's: its grant types and redirect URI differ), reused while 15 min of it are left."""
-    args = {
-        "tool": CLIENT_NAME,
-        "startUrl": sign_in.start_url,
-        "region": sign_in.region,
-        "scopes": list(sign_in.scopes),
-        "session_name": sign_in.session_name,
-        "grantTypes": list(PKCE_GRANT_TYPES),
-    }
-    name = hashlib.sha1(json.dumps(args, sort_keys=True).encode()).hexdigest() + ".json"  # noqa: S324
-    try:
-        with open(os.path.join(token_dir(), name), encoding="utf-8") as f:
-            kept = json.load(f)
-        if (
-            isinstance(kept, dict)
-            and all(isinstance(kept.get(k), str) for k in ("clientId", "clientSecret"))
-            and parse_timestamp(kept["expiresAt"]).timestamp() > now() + REGISTRATION_WINDOW
-        ):
-            return {k: kept[k] for k in ("clientId", "clientSecret", "expiresAt")}
-    except (OSError, ValueError, TypeError, KeyError):
-        pass
-    answer = oidc.register_client(
-        clientName=CLIENT_NAME,
-        clientType="public",
-        scopes=list(sign_in.scopes),
-        grantTypes=list(PKCE_GRANT_TYPES),
-        redirectUris=[REGISTERED_REDIRECT],
-        issuerUrl=sign_in.start_url,
-    )
-    registration = {
-        "clientId": str(answer["clientId"]),
-        "clientSecret": str(answer["clientSecret"]),
-        "expiresAt": _iso(int(answer["clientSecretExpiresAt"])),
-    }
-    _write_private(token_dir(), name, {**registration, "scopes": list(sign_in.scopes)})
-    return registration
 
 
 # --- role credentials ------------------------------------------------------------------------
@@ -722,7 +690,7 @@ def role_credentials(
         raise _portal_error(e, sign_in, what) from None
     except bx.BotoCoreError as e:
         raise _unreachable(e, sign_in) from None
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         raise _not_api(sign_in) from None
     if credentials.expiration <= now:
         raise _not_api(sign_in)

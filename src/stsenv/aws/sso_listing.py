@@ -38,14 +38,21 @@ def token_dir() -> str:
 
 
 def token_dir_problem() -> str | None:
-    """Why no token in token_dir() may be trusted, else None (also when it is missing: it is
+    """Why no token in token_dir() may be trusted, else None (see token_folder_problem)."""
+    return token_folder_problem(token_dir())
+
+
+def token_folder_problem(folder: str) -> str | None:
+    """Why no token in `folder` may be trusted, else None (also when it is missing: it is
     made 0700 when a token is written). The cache's rule for a folder of secrets: a real
     folder, not a symlink, owned by this user, that nobody else may write (the AWS CLI makes
-    it with the umask, so 0755 is fine: each token file is 0600 itself)."""
+    it with the umask, so 0755 is fine: each token file is 0600 itself). The rule of both
+    token folders: IAM Identity Center's (~/.aws/sso/cache) and the console sign-in's
+    (~/.aws/login/cache, aws/signin.py)."""
     import stat
 
     try:
-        st = os.lstat(token_dir())
+        st = os.lstat(folder)
     except FileNotFoundError:
         return None
     except OSError as e:

@@ -121,9 +121,8 @@ def _console_login(
             wait=settings.login_wait,
             port=settings.login_port,
         )
-    _say(
-        f"signed in for AWS profile {profile} ({_printable(session)}); the AWS CLI and SDKs "
-        "share this session"
+    _say(  # made inert there
+        f"signed in for AWS profile {profile} ({session}); the AWS CLI and SDKs share this session"
     )
 
 
@@ -131,10 +130,6 @@ def _no_session(profile: str | None) -> Exception:
     from stsenv.errors import UsageError
 
     return UsageError(f"AWS profile {profile!r} has no login_session to sign in to")
-
-
-def _printable(text: str) -> str:
-    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def logout(settings: Settings, profile: str | None, sso_session: str | None) -> int:
