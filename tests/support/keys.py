@@ -22,6 +22,7 @@ import pytest
 
 from support.emulator import VENV_BIN, base_env
 from support.local_aws import ACCOUNT, REGION, ROLE, free_port
+from support.shells import need_tool
 
 STSENV = str(Path(VENV_BIN) / "stsenv")
 AWS = str(Path(VENV_BIN) / "aws")
@@ -183,6 +184,8 @@ def keys_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeysWorld]:
 
 def secret_service(home: Path) -> Iterator[dict[str, str]]:
     """A gnome-keyring-daemon with an unlocked login keyring, in its own dbus-run-session."""
+    need_tool("dbus-run-session")
+    need_tool("gnome-keyring-daemon")
     ready = home / "bus-address"
     script = (
         "echo -n throwaway | gnome-keyring-daemon --unlock --components=secrets >/dev/null && "
@@ -213,6 +216,8 @@ def secret_service(home: Path) -> Iterator[dict[str, str]]:
 
 def pass_store(home: Path) -> Iterator[dict[str, str]]:
     """`pass` with a throw-away gpg key without passphrase in a private GNUPGHOME."""
+    need_tool("gpg")
+    need_tool("pass")
     gnupg, store = home / "gnupg", home / "password-store"
     gnupg.mkdir(mode=0o700, parents=True)
     env = {**base_env(home), "GNUPGHOME": str(gnupg), "PASSWORD_STORE_DIR": str(store)}

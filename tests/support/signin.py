@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from support.emulator import VENV_BIN
+from support.shells import need_tool
 
 STSENV = str(Path(VENV_BIN) / "stsenv")
 
@@ -23,6 +24,7 @@ CHROMIUM_FLAGS = (
 def browser(tmp_path: Path, kind: str = "chromium") -> tuple[str, Path]:
     """A BROWSER command (what Python's webbrowser runs with the URL) and the file it leaves
     the last page in: headless Chromium following the redirects, or curl."""
+    need_tool(CHROMIUM if kind == "chromium" else kind)  # skipped locally, a failure in CI
     page = tmp_path / f"{kind}-page.html"
     script = tmp_path / f"{kind}-browser"
     if kind == "chromium":
