@@ -129,6 +129,22 @@ def remove_key_lines(path: str, profile: str, config: bool) -> bool:
     return True
 
 
+def key_line_numbers(path: str, profile: str, config: bool) -> list[int]:
+    """The numbers (from 1) of the lines that give `profile` a key in botocore's reading:
+    key options of the profile's section and of [DEFAULT] (configparser gives those to
+    every section)."""
+    lines = _lines(path) or []
+    walked = configfile.line_structure(lines)
+    sections = {_effective(walked, profile, config), configparser.DEFAULTSECT}
+    return [
+        number
+        for number, line in enumerate(walked, start=1)
+        if line.kind in ("option", "continuation")
+        and line.section in sections
+        and line.option in KEY_OPTIONS[:2]
+    ]
+
+
 def credential_process_of(path: str, profile: str) -> str | None:
     return value_of(path, profile, "credential_process")
 
