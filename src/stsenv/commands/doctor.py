@@ -203,7 +203,7 @@ def _sign_ins(environ: dict[str, str]) -> Iterator[Check]:
     try:
         found = checks.sign_ins(source_env(environ))
     except StsenvError as e:
-        yield Check("sign-ins", FAIL, e.message, _fix_aws_file(e.message))
+        yield Check("sign-ins", FAIL, e.message, "fix the AWS config file")
         return
     from stsenv.aws.sso_listing import token_dir, token_dir_problem
 
@@ -266,12 +266,6 @@ def _sign_ins(environ: dict[str, str]) -> Iterator[Check]:
 # --- console sign-in sessions (login_session profiles) ----------------------------------------
 
 
-def _fix_aws_file(message: str) -> str:
-    """The fix for an AWS file that cannot be read: the file the message names (the
-    credentials file's parse failure names it, aws/configfile.py)."""
-    return f"fix the AWS {'credentials' if 'AWS credentials file' in message else 'config'} file"
-
-
 def _login_sessions(environ: dict[str, str]) -> Iterator[Check]:
     """One line per login_session profile, from its token file alone (no network)."""
     from stsenv.activation import source_env
@@ -310,10 +304,7 @@ def _login_sessions(environ: dict[str, str]) -> Iterator[Check]:
                 )
                 continue
             yield Check(
-                name,
-                OK,
-                f"credentials until {_utc(token.expires_at)}; {until}; "
-                "no one else may read or write the file",  # what checks.login_token_state checks
+                name, OK, f"credentials until {_utc(token.expires_at)}; {until}; file mode 0600"
             )
 
 
@@ -365,14 +356,15 @@ def _keys(environ: dict[str, str]) -> Iterator[Check]:
             f"a long-term key is in plain text in {' and '.join(where) or 'the AWS files'}",
             f"move it to the keychain: `stsenv keys add {name} --from-credentials`",
         )
+    if not vault_profiles:  # no keychain in use: a locked one would ask at every doctor run
+        return
     from stsenv.aws import vault
 
     try:
         backend = vault.probe()
         stored = {name: vault.load(name) for name in sorted({*vault_profiles, *vault.listed()})}
     except StsenvError as e:
-        if vault_profiles:  # else no keychain is in use: nothing to report
-            yield Check("keychain", FAIL, e.message)
+        yield Check("keychain", FAIL, e.message)
         return
     if not stored:
         return
