@@ -8,11 +8,13 @@ botocore reads these files, this module only edits lines.
 
 from __future__ import annotations
 
+import configparser
+import io
 import os
-import re
 import stat
 
 from stsenv import tidy
+from stsenv.aws import configfile
 from stsenv.errors import UsageError
 
 KEY_OPTIONS = (
@@ -21,13 +23,12 @@ KEY_OPTIONS = (
     "aws_session_token",
     "aws_security_token",
 )
-_OPTION = re.compile(r"^\s*([A-Za-z0-9_.-]+)\s*[=:]")
 
 
 def _lines(path: str) -> list[str] | None:
     try:
         with open(path, encoding="utf-8", newline="") as f:
-            return f.read().splitlines(keepends=True)
+            return list(f)  # split where configparser splits (\n, \r\n, \r), ends kept
     except FileNotFoundError:
         return None
     except UnicodeDecodeError:
@@ -37,60 +38,75 @@ def _lines(path: str) -> list[str] | None:
         ) from None
 
 
-def _section_name(line: str) -> str | None:
-    text = line.strip()
-    if text.startswith("[") and text.endswith("]"):
-        return text[1:-1].strip()
-    return None
-
-
-def _is_profile(section: str, profile: str, config: bool) -> bool:
-    if not config:
-        return section == profile
-    words = section.split()
-    if profile == "default" and section == "default":
-        return True
-    return len(words) == 2 and words[0] == "profile" and words[1] == profile
-
-
-def _spans(lines: list[str], profile: str, config: bool) -> list[tuple[int, int]]:
-    """(first line after the header, end) of every section of `profile`."""
-    spans, start = [], None
-    for number, line in enumerate(lines):
-        name = _section_name(line)
-        if name is None:
-            continue
-        if start is not None:
-            spans.append((start, number))
-            start = None
-        if _is_profile(name, profile, config):
-            start = number + 1
-    if start is not None:
-        spans.append((start, len(lines)))
-    return spans
-
-
-def _option(line: str) -> str | None:
-    if line[:1] in (" ", "\t"):
-        return None  # a continuation line
-    found = _OPTION.match(line)
-    return found.group(1).lower() if found else None
+def _effective(walked: list[configfile.Line], profile: str, config: bool) -> str | None:
+    """The raw name of the section botocore reads `profile` from (in the config file the
+    last section that names it wins, as in build_profile_map)."""
+    found = None
+    for line in walked:
+        if (
+            line.kind == "section"
+            and line.section is not None
+            and configfile.profile_of_section(line.section, config) == profile
+        ):
+            found = line.section
+    return found
 
 
 def _drop(lines: list[str], profile: str, config: bool, names: tuple[str, ...]) -> list[str]:
-    drop: set[int] = set()
-    for start, end in _spans(lines, profile, config):
-        number = start
-        while number < end:
-            if _option(lines[number]) in names:
-                drop.add(number)
-                number += 1
-                while number < end and lines[number][:1] in (" ", "\t") and lines[number].strip():
-                    drop.add(number)  # its continuation lines
-                    number += 1
-                continue
-            number += 1
-    return [line for number, line in enumerate(lines) if number not in drop]
+    """The lines without the options `names` (and their continuation lines) of the section
+    botocore reads `profile` from."""
+    walked = configfile.line_structure(lines)
+    section = _effective(walked, profile, config)
+    if section is None:
+        return lines
+    return [
+        text
+        for text, line in zip(lines, walked, strict=True)
+        if not (
+            line.kind in ("option", "continuation")
+            and line.section == section
+            and line.option in names
+        )
+    ]
+
+
+def _parsed(text: str) -> dict[str, dict[str, str]]:
+    """Every section and option as configparser reads them ([DEFAULT] as a section of its
+    own), to prove an edit changed exactly what it meant to."""
+    parser = configparser.RawConfigParser(default_section="\0")
+    parser.read_file(io.StringIO(text, newline=None))
+    return {name: dict(parser.items(name, raw=True)) for name in parser.sections()}
+
+
+def _checked(
+    path: str, old: list[str], new: list[str], section: str, values: dict[str, str | None]
+) -> str:
+    """`new` as text, if configparser reads it as `old` with exactly `values` set (None:
+    removed) in `section`; UsageError otherwise (nothing is written)."""
+    text = "".join(new)
+    try:
+        expected = _parsed("".join(old))
+        expected.setdefault(section, {})
+        for option, value in values.items():
+            if value is None:
+                expected[section].pop(option, None)
+            else:
+                expected[section][option] = value
+        ok = _parsed(text) == expected
+    except configparser.Error:
+        ok = False
+    if not ok:
+        changes = ", ".join(values)
+        raise UsageError(
+            f"stsenv cannot change {changes} of [{section}] in {path} without changing how "
+            "the rest of the file reads (indentation): edit it by hand; nothing was changed"
+        )
+    return text
+
+
+def _readable(path: str, config: bool) -> None:
+    """A file botocore cannot parse is refused (line and reason), never edited."""
+    configfile.raw_sections(path, "config" if config else "credentials")
 
 
 def has_key_lines(path: str, profile: str, config: bool) -> bool:
@@ -103,11 +119,30 @@ def remove_key_lines(path: str, profile: str, config: bool) -> bool:
     lines = _lines(path)
     if lines is None:
         return False
+    _readable(path, config)
     kept = _drop(lines, profile, config, KEY_OPTIONS)
     if kept == lines:
         return False
-    replace(path, "".join(kept))
+    section = _effective(configfile.line_structure(lines), profile, config)
+    assert section is not None  # lines were dropped from it
+    replace(path, _checked(path, lines, kept, section, dict.fromkeys(KEY_OPTIONS)))
     return True
+
+
+def key_line_numbers(path: str, profile: str, config: bool) -> list[int]:
+    """The numbers (from 1) of the lines that give `profile` a key in botocore's reading:
+    key options of the profile's section and of [DEFAULT] (configparser gives those to
+    every section)."""
+    lines = _lines(path) or []
+    walked = configfile.line_structure(lines)
+    sections = {_effective(walked, profile, config), configparser.DEFAULTSECT}
+    return [
+        number
+        for number, line in enumerate(walked, start=1)
+        if line.kind in ("option", "continuation")
+        and line.section in sections
+        and line.option in KEY_OPTIONS[:2]
+    ]
 
 
 def credential_process_of(path: str, profile: str) -> str | None:
@@ -122,35 +157,52 @@ def value_of(path: str, profile: str, option: str) -> str | None:
         lines = _lines(path) or []
     except UsageError:
         return None
-    for start, end in _spans(lines, profile, True):
-        for line in lines[start:end]:
-            found = _OPTION.match(line)
-            if found and _option(line) == option:
-                return line[found.end() :].strip()
+    walked = configfile.line_structure(lines)
+    section = _effective(walked, profile, True)
+    for text, line in zip(lines, walked, strict=True):
+        if line.kind == "option" and line.section == section and line.option == option:
+            found = configparser.RawConfigParser.OPTCRE.match(text.strip())
+            return found.group("value").strip() if found else None
     return None
 
 
 def set_credential_process(path: str, profile: str, command: str) -> bool:
-    """Put `credential_process = command` in the profile's section of the AWS config (the
-    section is added at the end when there is none). False when it was there already."""
+    """Put `credential_process = command` in the section botocore reads the profile from
+    (a section is added at the end when there is none). False when it was there already."""
     lines = _lines(path) or []
-    spans = _spans(lines, profile, True)
+    if lines:
+        _readable(path, True)
     current = credential_process_of(path, profile)
     if current == command:
         return False
     line_end = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
-    new_line = f"credential_process = {command}{line_end}"
+    old = lines
     if current is not None:
         lines = _drop(lines, profile, True, ("credential_process",))
-        spans = _spans(lines, profile, True)
-    if spans:
-        lines.insert(spans[0][0], new_line)
+    walked = configfile.line_structure(lines)
+    section = _effective(walked, profile, True)
+    if section is not None:
+        at = next(
+            n for n, line in enumerate(walked) if line.kind == "section" and line.section == section
+        )
+        # as indented as the section's first option, so that option stays an option
+        indent = next(
+            (
+                line.indent
+                for line in walked[at + 1 :]
+                if line.kind == "option" and line.section == section
+            ),
+            walked[at].indent,
+        )
+        new_line = f"{' ' * indent}credential_process = {command}{line_end}"
+        lines = [*lines[: at + 1], new_line, *lines[at + 1 :]]
     else:
         if lines and not lines[-1].endswith("\n"):
-            lines[-1] += line_end
-        header = "[default]" if profile == "default" else f"[profile {profile}]"
-        lines += ([line_end] if lines else []) + [f"{header}{line_end}", new_line]
-    replace(path, "".join(lines))
+            lines = [*lines[:-1], lines[-1] + line_end]
+        section = "default" if profile == "default" else f"profile {profile}"
+        new_line = f"credential_process = {command}{line_end}"
+        lines = lines + ([line_end] if lines else []) + [f"[{section}]{line_end}", new_line]
+    replace(path, _checked(path, old, lines, section, {"credential_process": command}))
     return True
 
 
@@ -158,10 +210,13 @@ def remove_credential_process(path: str, profile: str) -> bool:
     lines = _lines(path)
     if lines is None:
         return False
+    _readable(path, True)
     kept = _drop(lines, profile, True, ("credential_process",))
     if kept == lines:
         return False
-    replace(path, "".join(kept))
+    section = _effective(configfile.line_structure(lines), profile, True)
+    assert section is not None
+    replace(path, _checked(path, lines, kept, section, {"credential_process": None}))
     return True
 
 

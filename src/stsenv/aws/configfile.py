@@ -174,3 +174,69 @@ def _encoding_reason(error: UnicodeDecodeError) -> str:
         f"line {line}: byte 0x{byte:02x} is not {error.encoding} text "
         "(encoding: save the file as UTF-8)"
     )
+
+
+# --- the line structure, for exact edits (aws/awsfiles.py) ------------------------------------
+
+
+class Line:
+    """What configparser makes of one line of the file: a section header (`section` is its
+    raw name), the first line of an option (`option`, lower-cased as optionxform does, in
+    `section`), a continuation of the option above, or nothing (blank or comment)."""
+
+    __slots__ = ("indent", "kind", "option", "section")
+
+    def __init__(self, kind: str, section: str | None, option: str | None, indent: int) -> None:
+        self.kind = kind  # "section", "option", "continuation" or "other"
+        self.section = section
+        self.option = option
+        self.indent = indent
+
+
+def line_structure(lines: list[str]) -> list[Line]:
+    """configparser.RawConfigParser._read's walk, line by line, in its default mode (the one
+    botocore uses): full-line comments only (# and ;), no inline comments, blank lines kept in
+    values, `=` or `:` as delimiters, a line indented deeper than its option's first line
+    continues it, SECTCRE applied with .match (so `[prod] # note` is section `prod`). A
+    line configparser would refuse is "other" here: callers parse the file first
+    (raw_sections), so such a file never gets this far. tests/aws/test_config_corpus.py
+    proves this walk gives configparser's own sections and options over the corpus."""
+    parser = configparser.RawConfigParser
+    walked: list[Line] = []
+    section: str | None = None
+    option: str | None = None
+    indent_level = 0
+    for line in lines:
+        text = line.strip()
+        first = parser.NONSPACECRE.search(line)
+        indent = first.start() if first else 0
+        if not text or text.startswith(("#", ";")):
+            walked.append(Line("other", section, option, indent))
+            continue
+        if section is not None and option and indent > indent_level:
+            walked.append(Line("continuation", section, option, indent))
+            continue
+        indent_level = indent
+        header = parser.SECTCRE.match(text)
+        if header:
+            section, option = header.group("header"), None
+            walked.append(Line("section", section, None, indent))
+            continue
+        found = parser.OPTCRE.match(text) if section is not None else None
+        if found and found.group("option"):
+            option = found.group("option").rstrip().lower()
+            walked.append(Line("option", section, option, indent))
+        else:
+            walked.append(Line("other", section, option, indent))
+    return walked
+
+
+def profile_of_section(section: str, config: bool) -> str | None:
+    """The profile botocore reads from a section: build_profile_map's rules for the config
+    file, the raw name for the credentials file; None for any other section."""
+    if not config:
+        return None if section == configparser.DEFAULTSECT else section
+    if section.startswith("profile"):
+        names = _section(section, {})
+        return next(iter(names)) if names else None
+    return "default" if section == "default" else None

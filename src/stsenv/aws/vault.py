@@ -101,11 +101,18 @@ def tag(profile: str) -> str:
 def check_key(access_key_id: str, secret: str) -> None:
     """A key that cannot be an IAM user's long-term key is refused before anything is done."""
     if not KEY_ID.match(access_key_id):
-        shown = access_key_id[:24] if access_key_id.isprintable() else "(unprintable)"
-        why = " (an ASIA key is temporary)" if access_key_id.startswith("ASIA") else ""
+        # Never echoed: a secret pasted at the key id prompt, or lines swapped, lands here.
+        if access_key_id.startswith("ASIA"):
+            why = "it starts with ASIA (a temporary key)"
+        elif not access_key_id.startswith("AKIA"):
+            why = "it does not start with AKIA"
+        else:
+            why = "it holds more than upper-case letters and digits"
+        swapped = " (the length of a secret: are key id and secret swapped?)"
         raise UsageError(
-            f"{shown!r} is not an IAM user's access key id{why}: it starts with AKIA and has "
-            "16 to 128 upper-case letters and digits"
+            f"the access key id given ({len(access_key_id)} characters, not shown) is not an "
+            f"IAM user's: {why}{swapped if len(access_key_id) == 40 else ''}; an access key "
+            "id starts with AKIA and has 16 to 128 upper-case letters and digits"
         )
     if not secret:
         raise UsageError("the secret access key is empty: nothing was stored")

@@ -365,14 +365,15 @@ def _keys(environ: dict[str, str]) -> Iterator[Check]:
             f"a long-term key is in plain text in {' and '.join(where) or 'the AWS files'}",
             f"move it to the keychain: `stsenv keys add {name} --from-credentials`",
         )
+    if not vault_profiles:  # no keychain in use: a locked one would ask at every doctor run
+        return
     from stsenv.aws import vault
 
     try:
         backend = vault.probe()
         stored = {name: vault.load(name) for name in sorted({*vault_profiles, *vault.listed()})}
     except StsenvError as e:
-        if vault_profiles:  # else no keychain is in use: nothing to report
-            yield Check("keychain", FAIL, e.message)
+        yield Check("keychain", FAIL, e.message)
         return
     if not stored:
         return

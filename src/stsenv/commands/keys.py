@@ -131,6 +131,7 @@ def _add(
                 moved.append(path)
     awsfiles.set_credential_process(config_path, profile, vault_line(profile))
     rotation.forget_sessions(settings, profile, key_id, None, env)
+    _no_key_left(profile, key_id, config_path, credentials_path, from_credentials)
     where = f", moved out of {' and '.join(moved)}" if moved else ""
     line = (
         f"stsenv: the key {vault.masked(key_id)} of {arn} is in the keychain "
@@ -139,6 +140,40 @@ def _add(
     )
     print(inert(line), file=sys.stderr)  # the ARN is STS's answer: data
     return 0
+
+
+def _no_key_left(
+    profile: str, key_id: str, config_path: str, credentials_path: str, moved: bool
+) -> None:
+    """Read the profile again as botocore does: while the credentials file (or the config)
+    still gives it an access key, every AWS tool uses that plain-text key before the
+    profile's credential_process, so stsenv must not say that the vault is in use."""
+    from stsenv.aws import awsfiles, configfile, vault
+
+    config = configfile.raw_sections(config_path, "config")
+    credentials = configfile.raw_sections(credentials_path, "credentials") or {}
+    found = []
+    for path, values, is_config in (
+        (credentials_path, credentials.get(profile, {}), False),
+        (config_path, configfile.profile_map(config or {})["profiles"].get(profile, {}), True),
+    ):
+        if values.get("aws_access_key_id") or values.get("aws_secret_access_key"):
+            numbers = awsfiles.key_line_numbers(path, profile, is_config)
+            where = f"line {', '.join(map(str, numbers))} of " if numbers else ""
+            found.append(f"{where}{path}")
+    if not found:
+        return
+    then = (
+        "the file was not cleaned: remove those lines by hand"
+        if moved
+        else f"remove them, or run `stsenv keys add {profile} --from-credentials`"
+    )
+    raise UsageError(
+        f"the key {vault.masked(key_id)} of {profile!r} is stored in the keychain "
+        f"({vault.backend_name()}), but {' and '.join(found)} still give(s) {profile!r} a "
+        "plain-text aws_access_key_id/aws_secret_access_key, which every AWS tool uses "
+        f"before the vault: {then}"
+    )
 
 
 def _list(as_json: bool) -> int:
