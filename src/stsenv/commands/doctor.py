@@ -342,7 +342,7 @@ def _keys(environ: dict[str, str]) -> Iterator[Check]:
         with botocore_sees(env):
             profiles = all_profiles()
     except StsenvError as e:
-        yield Check("keys", FAIL, e.message, "fix the AWS config file")
+        yield Check("keys", FAIL, e.message, _fix_aws_file(e.message))
         return
     config_path, credentials_path = aws_config_paths(env)
     vault_profiles = []
