@@ -170,13 +170,12 @@ class TokenState:
         self.renewable_until = float("-inf")  # a console session: its 12 h end, when known
 
 
-def token_state(sign_in: SignIn) -> TokenState:
-    """The sign-in's token file (the AWS CLI v2's), never followed through a symlink nor
-    trusted if another user could have written it. A legacy sign-in has no refresh, in
-    botocore as in the AWS CLI."""
+def _read_token_file(path: str) -> bytes | TokenState:
+    """A token file's bytes (at most one over the cap), or the TokenState that says why it
+    is not trusted: never followed through a symlink, ours, regular, and private."""
     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     try:
-        fd = os.open(sign_in.token_path, flags)
+        fd = os.open(path, flags)
     except FileNotFoundError:
         return TokenState(False)
     except OSError as e:
@@ -189,7 +188,16 @@ def token_state(sign_in: SignIn) -> TokenState:
             return TokenState(True, "is owned by another user")
         if st.st_mode & 0o077:
             return TokenState(True, "is readable or writable by others", exposed=True)
-        raw = f.read(_MAX_TOKEN_BYTES + 1)
+        return f.read(_MAX_TOKEN_BYTES + 1)
+
+
+def token_state(sign_in: SignIn) -> TokenState:
+    """The sign-in's token file (the AWS CLI v2's), never followed through a symlink nor
+    trusted if another user could have written it. A legacy sign-in has no refresh, in
+    botocore as in the AWS CLI."""
+    raw = _read_token_file(sign_in.token_path)
+    if isinstance(raw, TokenState):
+        return raw
     try:
         data = json.loads(raw) if len(raw) <= _MAX_TOKEN_BYTES else None
         if not isinstance(data, dict) or not isinstance(data.get("accessToken"), str):
@@ -240,22 +248,9 @@ def login_token_state(path: str) -> TokenState:
     """A console session's token file, read as data as token_state reads an IAM Identity
     Center one; refreshable when it holds a refresh token, a client and a DPoP key, and
     `renewable_until` is 12 h after the sign-in its id token dates (0.0 when it dates none)."""
-    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        return TokenState(False)
-    except OSError as e:
-        return TokenState(True, f"cannot be read ({e.strerror})")
-    with os.fdopen(fd, "rb") as f:
-        st = os.fstat(f.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            return TokenState(True, "is not a regular file")
-        if st.st_uid != os.geteuid():
-            return TokenState(True, "is owned by another user")
-        if st.st_mode & 0o077:
-            return TokenState(True, "is readable or writable by others", exposed=True)
-        raw = f.read(_MAX_TOKEN_BYTES + 1)
+    raw = _read_token_file(path)
+    if isinstance(raw, TokenState):
+        return raw
     try:
         data = json.loads(raw) if len(raw) <= _MAX_TOKEN_BYTES else None
         access = data.get("accessToken") if isinstance(data, dict) else None
