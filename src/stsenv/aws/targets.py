@@ -110,7 +110,7 @@ def _plan_from_profile(request: UseRequest, name: str, profile: Mapping[str, Any
             "profile: drop --profile"
         )
     region = profile.get("region")
-    if kind in (BOTOCORE, LOGIN):  # botocore's own provider gives the credentials
+    if kind in (BOTOCORE, LOGIN, KEYS, VAULT):  # the profile is its own source
         name_of_role = role_name_of(str(profile.get("role_arn", ""))) or name
         return Plan(
             display_name=name,
@@ -147,17 +147,6 @@ def _plan_from_profile(request: UseRequest, name: str, profile: Mapping[str, Any
             kind=TEMPORARY,
             profile=name,
             region=region,
-        )
-    if kind in (KEYS, VAULT):
-        return Plan(
-            display_name=name,
-            role_name=name,
-            role_arn=None,
-            kind=kind,
-            profile=name,
-            region=region,
-            duration=_duration(profile),
-            mfa_serial=profile.get("mfa_serial"),
         )
     raise UsageError(
         f"AWS profile {name!r} has no credentials of its own (no role_arn, IAM Identity Center "
