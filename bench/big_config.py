@@ -8,17 +8,15 @@ none of these calls one. Ratios against `roles` on the same files, in the same r
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from bench.measure import Command, Hyperfine, MeasureError, Stats
-from bench.report import Budget, Table, document, ratio
-from bench.world import ROOT, STSENV
+from bench.measure import Command, Hyperfine, Stats
+from bench.report import Budget, Table, ratio, run_alone
+from bench.world import STSENV
 from stsenv import __version__
 
 PROFILES, ALIASES = 2500, 40
@@ -120,25 +118,12 @@ def measure(results: Path, runs: int, warmup: int) -> tuple[Table, list[Budget]]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
-    results = ROOT / "bench" / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    started = time.time()
-    try:
-        table, budgets = measure(results, 3 if args.quick else 15, 1)
-    except MeasureError as e:
-        print(f"bench.big_config: {e}", file=sys.stderr)
-        return 1
-    verdicts = Table("Budgets (a large AWS config)", ["what", "budget", "measured", "verdict"])
-    verdicts.rows = [b.cells() for b in budgets]
-    header = [
-        f"command: `.venv/bin/python -m bench.big_config{' --quick' if args.quick else ''}`"
-        f" ({time.time() - started:.0f} s, load {os.getloadavg()[0]:.2f})"
-    ]
-    print(document(header, [verdicts, table], []))
-    return 0
+    return run_alone(
+        argv,
+        "big_config",
+        "a large AWS config",
+        lambda results, quick: measure(results, 3 if quick else 15, 1),
+    )
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ in its own D-Bus session). Ratios against baselines measured in the same run.
 
 from __future__ import annotations
 
-import argparse
 import configparser
 import os
 import shutil
@@ -23,8 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench.measure import Command, Hyperfine, MeasureError, Stats
-from bench.report import Budget, Table, document, ratio
-from bench.world import PYTHON, ROOT, STSENV, LocalSts, base_env, role_arn
+from bench.report import Budget, Table, ratio, run_alone
+from bench.world import PYTHON, STSENV, LocalSts, base_env, role_arn
 
 BACKENDS = ("pass", "secret-service")
 
@@ -221,22 +220,12 @@ def measure(results: Path, runs: int, slow_runs: int, warmup: int) -> tuple[Tabl
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
-    results = ROOT / "bench" / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    runs, slow_runs = (5, 3) if args.quick else (40, 20)
-    started = time.time()
-    table, budgets = measure(results, runs, slow_runs, warmup=1 if args.quick else 3)
-    verdicts = Table("Budgets (the vault)", ["what", "budget", "measured", "verdict"])
-    verdicts.rows = [b.cells() for b in budgets]
-    header = [
-        f"command: `.venv/bin/python -m bench.keys{' --quick' if args.quick else ''}` "
-        f"({time.time() - started:.0f} s, load {os.getloadavg()[0]:.2f})"
-    ]
-    print(document(header, [verdicts, table], []))
-    return 0
+    return run_alone(
+        argv,
+        "keys",
+        "the vault",
+        lambda results, quick: measure(results, *((5, 3, 1) if quick else (40, 20, 3))),
+    )
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass
@@ -54,3 +56,37 @@ def document(header: list[str], tables: list[Table], errors: list[str]) -> str:
     if errors:
         parts.append("### Not measured\n\n" + "\n".join(f"- {e}" for e in errors) + "\n")
     return "\n".join(parts)
+
+
+def run_alone(
+    argv: list[str] | None,
+    module: str,
+    title: str,
+    measure: Callable[[Path, bool], tuple[Table, list[Budget]]],
+) -> int:
+    """`python -m bench.MODULE [--quick]`: one part of the benchmark on its own, its budgets
+    and its table printed as bench/run prints them. `measure(results_dir, quick)`."""
+    import argparse
+    import os
+    import sys
+    import time
+
+    parser = argparse.ArgumentParser(prog=f"python -m bench.{module}")
+    parser.add_argument("--quick", action="store_true", help="few repetitions: a smoke test")
+    args = parser.parse_args(argv)
+    results = Path(__file__).resolve().parent / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    try:
+        table, budgets = measure(results, args.quick)
+    except Exception as e:  # a measurement that failed: say which, as bench/run does
+        print(f"bench.{module}: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    verdicts = Table(f"Budgets ({title})", ["what", "budget", "measured", "verdict"])
+    verdicts.rows = [b.cells() for b in budgets]
+    header = [
+        f"command: `.venv/bin/python -m bench.{module}{' --quick' if args.quick else ''}` "
+        f"({time.time() - started:.0f} s, load {os.getloadavg()[0]:.2f})"
+    ]
+    print(document(header, [verdicts, table], []))
+    return 0

@@ -8,18 +8,15 @@ Nothing here is a test.
 
 from __future__ import annotations
 
-import argparse
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from bench.measure import Command, Hyperfine, MeasureError, Stats
-from bench.report import Budget, Table, document, ratio
-from bench.world import PYTHON, ROOT, STSENV, LocalSts, base_env
+from bench.report import Budget, Table, ratio, run_alone
+from bench.world import PYTHON, STSENV, LocalSts, base_env
 
 
 def _sign_in(env: dict[str, str], work: Path) -> None:
@@ -105,24 +102,12 @@ def measure(results: Path, runs: int, slow_runs: int, warmup: int) -> tuple[Tabl
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
-    results = ROOT / "bench" / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    runs, slow_runs = (5, 3) if args.quick else (40, 20)
-    started = time.time()
-    table, budgets = measure(results, runs, slow_runs, warmup=1 if args.quick else 3)
-    verdicts = Table(
-        "Budgets (console sign-in sessions)", ["what", "budget", "measured", "verdict"]
+    return run_alone(
+        argv,
+        "signin",
+        "console sign-in sessions",
+        lambda results, quick: measure(results, *((5, 3, 1) if quick else (40, 20, 3))),
     )
-    verdicts.rows = [b.cells() for b in budgets]
-    header = [
-        f"command: `.venv/bin/python -m bench.signin{' --quick' if args.quick else ''}` "
-        f"({time.time() - started:.0f} s, load {os.getloadavg()[0]:.2f})"
-    ]
-    print(document(header, [verdicts, table], []))
-    return 0
 
 
 if __name__ == "__main__":
