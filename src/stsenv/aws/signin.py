@@ -130,17 +130,15 @@ class _Proof:
     """PKCE (RFC 7636, S256), the `state`, and the DPoP key of one sign-in."""
 
     def __init__(self) -> None:
-        from awscrt.crypto import EC, ECType  # type: ignore[import-untyped]
-
         self.state = str(uuid.uuid4())
         self.verifier = "".join(secrets.choice(_VERIFIER_CHARS) for _ in range(64))
         digest = hashlib.sha256(self.verifier.encode("ascii")).digest()
         self.challenge = base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
-        self.key = EC.new_generate(ECType.P_256)
+        self.key = _dpop_key()
 
     def pem(self) -> str:
         """The key as the AWS CLI writes it in the token file (SEC1, PEM, 64-char lines)."""
-        from awscrt.crypto import ECExportFormat
+        from awscrt.crypto import ECExportFormat  # type: ignore[import-untyped]
 
         der = base64.b64encode(self.key.export_key(ECExportFormat.SEC1)).decode("ascii")
         body = textwrap.fill(der, width=64)
@@ -181,6 +179,28 @@ def base_uri(client: Any) -> str:
         return str(endpoint.url).rstrip("/")
     except Exception:  # a botocore without the resolver: the service's own endpoint
         return str(client.meta.endpoint_url).rstrip("/")
+
+
+def _dpop_key() -> Any:
+    """A fresh P-256 key, as botocore will read it back from the token file at every renewal.
+
+    The proofs of the sign-in and of every renewal must carry the same public key (AWS binds
+    the refresh token to it). awscrt gives a key it has just made its coordinates without
+    leading zero bytes, but a key read from DER with 32 bytes each, and a few fresh keys
+    export a DER it cannot read back at all; so the key signs only after that round trip,
+    and a key that does not survive it is made again."""
+    from awscrt.crypto import EC, ECExportFormat, ECType
+
+    for _ in range(16):
+        fresh = EC.new_generate(ECType.P_256)
+        try:
+            key = EC.new_key_from_der_data(fresh.export_key(ECExportFormat.SEC1))
+        except RuntimeError:
+            continue
+        x, y = key.get_public_coords()
+        if len(x) == len(y) == 32:
+            return key
+    raise EnvironmentProblem("awscrt could not make a DPoP key that survives its own export")
 
 
 def authorize_url(base: str, client_id: str, proof: _Proof, redirect_uri: str) -> str:
