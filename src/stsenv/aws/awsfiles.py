@@ -109,9 +109,23 @@ def _readable(path: str, config: bool) -> None:
     configfile.raw_sections(path, "config" if config else "credentials")
 
 
-def has_key_lines(path: str, profile: str, config: bool) -> bool:
+def profiles_with_key_lines(path: str, config: bool) -> set[str]:
+    """The profiles whose section (the one botocore reads them from) holds key lines, in
+    one walk of the file (doctor asks this of every profile of a large config)."""
     lines = _lines(path)
-    return lines is not None and _drop(lines, profile, config, KEY_OPTIONS) != lines
+    if lines is None:
+        return set()
+    walked = configfile.line_structure(lines)
+    effective: dict[str, str] = {}  # profile -> the last section naming it, as _effective
+    keyed: set[str] = set()
+    for line in walked:
+        if line.kind == "section" and line.section is not None:
+            name = configfile.profile_of_section(line.section, config)
+            if name is not None:
+                effective[name] = line.section
+        elif line.kind in ("option", "continuation") and line.option in KEY_OPTIONS:
+            keyed.add(str(line.section))
+    return {name for name, section in effective.items() if section in keyed}
 
 
 def remove_key_lines(path: str, profile: str, config: bool) -> bool:

@@ -112,6 +112,12 @@ def _full_config(env: Mapping[str, str]) -> dict[str, Any]:
     return _parsed(env)[0]
 
 
+def all_profiles(env: Mapping[str, str]) -> dict[str, Any]:
+    """Every profile as botocore's full_config has it, from doctor's one parse."""
+    profiles: dict[str, Any] = _full_config(env)["profiles"]
+    return profiles
+
+
 _PARSED: dict[tuple[object, ...], tuple[dict[str, Any], dict[str, Any]]] = {}
 
 

@@ -332,19 +332,20 @@ def _keys(environ: dict[str, str]) -> Iterator[Check]:
     its credential_process line is in place. The keychain is only touched when the config
     has a vault profile (a desktop keychain may ask to be unlocked)."""
     from stsenv.activation import source_env
-    from stsenv.aws import awsfiles, kinds
-    from stsenv.aws.profiles import all_profiles
-    from stsenv.aws.source import botocore_sees
+    from stsenv.aws import awsfiles, checks, kinds
     from stsenv.settings import aws_config_paths
 
     env = source_env(environ)
+    config_path, credentials_path = aws_config_paths(env)
     try:
-        with botocore_sees(env):
-            profiles = all_profiles()
+        profiles = checks.all_profiles(env)  # doctor's one parse of the AWS files
+        keyed = {
+            path: awsfiles.profiles_with_key_lines(path, config)
+            for path, config in ((credentials_path, False), (config_path, True))
+        }
     except StsenvError as e:
         yield Check("keys", FAIL, e.message, _fix_aws_file(e.message))
         return
-    config_path, credentials_path = aws_config_paths(env)
     vault_profiles = []
     for name, profile in sorted(profiles.items()):
         if not isinstance(profile, dict):
@@ -354,11 +355,7 @@ def _keys(environ: dict[str, str]) -> Iterator[Check]:
         key_id = str(profile.get("aws_access_key_id") or "")
         if not key_id.startswith("AKIA") or profile.get("aws_session_token"):
             continue
-        where = [
-            path
-            for path, config in ((credentials_path, False), (config_path, True))
-            if awsfiles.has_key_lines(path, name, config)
-        ]
+        where = [path for path in (credentials_path, config_path) if name in keyed[path]]
         yield Check(
             f"key {name}",
             WARN,
