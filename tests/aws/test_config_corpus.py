@@ -105,22 +105,10 @@ def test_the_files_read_as_botocore_reads_them(
 # --- the tools over every config, and `use` of every profile against moto ------------------
 
 
-@contextlib.contextmanager
-def environment(env: dict[str, str]) -> Iterator[None]:
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
 def run(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     """stsenv's entry point, as the console script calls it."""
     out, err = io.StringIO(), io.StringIO()
-    with environment(env), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with botocore_sees(env), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         status = main(list(args))
     return status, out.getvalue(), err.getvalue()
 

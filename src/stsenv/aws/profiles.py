@@ -4,7 +4,7 @@ parser of ours), without any network call: for `use`, `roles`, the picker and `d
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import botocore.session
@@ -43,9 +43,11 @@ def all_profiles() -> dict[str, Any]:
     return profiles if isinstance(profiles, dict) else {}
 
 
-def sso_profile(start: str | None, profiles: Mapping[str, Any]) -> str | None:
-    """The profile to sign in for: `start`, or the first IAM Identity Center profile its
-    source_profile chain leads to."""
+def first_in_chain(
+    start: str | None, profiles: Mapping[str, Any], wanted: Callable[[dict[str, Any]], bool]
+) -> str | None:
+    """`start`, or the first profile its source_profile chain leads to that is `wanted`
+    (a loop or a missing profile ends the chain)."""
     seen: set[str] = set()
     name = start
     while name and name not in seen:
@@ -53,7 +55,12 @@ def sso_profile(start: str | None, profiles: Mapping[str, Any]) -> str | None:
         profile = profiles.get(name)
         if not isinstance(profile, dict):
             return None
-        if "sso_start_url" in profile or "sso_session" in profile:
+        if wanted(profile):
             return name
         name = profile.get("source_profile")
     return None
+
+
+def sso_profile(start: str | None, profiles: Mapping[str, Any]) -> str | None:
+    """The profile to sign in for: the first IAM Identity Center profile of the chain."""
+    return first_in_chain(start, profiles, lambda p: "sso_start_url" in p or "sso_session" in p)

@@ -37,6 +37,7 @@ from botocore.config import Config
 from botocore.utils import generate_login_cache_key, get_login_token_cache_directory
 
 from stsenv.aws import cache
+from stsenv.aws.profiles import first_in_chain
 from stsenv.aws.redirect import Listener, browser_available, open_in_background
 from stsenv.aws.sso_listing import token_folder_problem
 from stsenv.errors import (
@@ -76,17 +77,7 @@ def login_hint(profile: str | None) -> str:
 
 def login_profile(start: str | None, profiles: Mapping[str, Any]) -> str | None:
     """`start`, or the first login_session profile its source_profile chain leads to."""
-    seen: set[str] = set()
-    name = start
-    while name and name not in seen:
-        seen.add(name)
-        profile = profiles.get(name)
-        if not isinstance(profile, dict):
-            return None
-        if profile.get("login_session"):
-            return name
-        name = profile.get("source_profile")
-    return None
+    return first_in_chain(start, profiles, lambda p: bool(p.get("login_session")))
 
 
 class ConsoleSession:
