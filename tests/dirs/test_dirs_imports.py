@@ -3,44 +3,11 @@ imports no typer, no botocore and none of the standard library's slow modules.""
 
 from __future__ import annotations
 
-import json
 import subprocess
-import sys
 from pathlib import Path
 
+from support.imports import imported
 from support.shells import VENV_BIN
-
-HEAVY = (
-    "typer",
-    "botocore",
-    "boto3",
-    "dataclasses",
-    "pathlib",
-    "typing",
-    "tempfile",
-    "platformdirs",
-)
-PROBE = """
-import io, json, sys
-from contextlib import redirect_stdout, redirect_stderr
-from stsenv.cli import main
-with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
-    code = main(sys.argv[1:])
-print(json.dumps([code, sorted(m for m in {heavy!r} if m in sys.modules)]))
-"""
-
-
-def imported(args: list[str], env: dict[str, str]) -> tuple[int, list[str]]:
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE.format(heavy=HEAVY), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=True,
-    )
-    code, modules = json.loads(done.stdout)
-    return code, modules
 
 
 def test_entering_a_cached_role_imports_nothing_heavy(

@@ -5,11 +5,10 @@ as tests/unit/test_import_budget.py proves it for the fast verbs."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from support import keys as keys_support
+from support.imports import probe
 from support.keys import KeysWorld, Machine
 
 keys_world = keys_support.keys_world
@@ -29,28 +28,9 @@ HEAVY = (
     "platformdirs",
 )
 
-PROBE = """
-import io, json, sys
-from contextlib import redirect_stdout, redirect_stderr
-from stsenv.cli import main
-out = io.StringIO()
-with redirect_stdout(out), redirect_stderr(io.StringIO()):
-    code = main(sys.argv[1:])
-print(json.dumps([code, sorted(m for m in {heavy!r} if m in sys.modules), out.getvalue()]))
-"""
-
 
 def imported(args: list[str], env: dict[str, str]) -> tuple[int, list[str], str]:
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE.format(heavy=HEAVY), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=True,
-    )
-    code, modules, out = json.loads(done.stdout)
-    return code, modules, out
+    return probe(args, env, HEAVY)
 
 
 def test_cached_vault_credential_process_imports_no_keychain(

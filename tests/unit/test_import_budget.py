@@ -3,48 +3,12 @@
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-
-HEAVY = (
-    "typer",
-    "botocore",
-    "boto3",
-    "dataclasses",
-    "pathlib",
-    "typing",
-    "tempfile",
-    "platformdirs",
-)
-
-PROBE = """
-import io, json, sys
-from contextlib import redirect_stdout, redirect_stderr
-from stsenv.cli import main
-with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
-    code = main(sys.argv[1:])
-print(json.dumps([code, sorted(m for m in {heavy!r} if m in sys.modules)]))
-"""
-
-
-def imported(args: list[str], env: dict[str, str]) -> tuple[int, list[str]]:
-    # contextlib/io come from the probe itself; the heavy list excludes them.
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE.format(heavy=HEAVY), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=True,
-    )
-    code, modules = json.loads(done.stdout)
-    return code, modules
+from support.imports import imported
 
 
 @pytest.fixture
