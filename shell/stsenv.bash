@@ -89,7 +89,8 @@ stsenv() {
     allow | deny)
         # A project file trusted or not any more: the next prompt looks at it again.
         \command stsenv "$@" || \builtin return
-        __stsenv_dir_pwd='' __stsenv_dir_recheck=1 __stsenv_dir_warned=''
+        __stsenv_dir_pwd='' __stsenv_dir_seen='' __stsenv_drawn='' __stsenv_dir_recheck=1
+        __stsenv_dir_warned=''
         ;;
     doctor)
         # doctor checks this hook from outside: tell it the shell, the hook's version and
@@ -233,6 +234,7 @@ __stsenv_restore() {
     \builtin unset -v STSENV_SEGMENT STSENV_SEGMENT_LEVEL __stsenv_role __stsenv_prompt_off \
         __stsenv_ps1_text __stsenv_use_args __stsenv_watch
     __stsenv_expiry=0 __stsenv_next=0 __stsenv_minutes=-1 __stsenv_drawn='' __stsenv_warned=''
+    __stsenv_hook_form
 }
 
 # --- activate ---
@@ -248,6 +250,7 @@ __stsenv_activate() {
         ;;
     esac
     __stsenv_expiry=$STSENV_EXPIRY
+    __stsenv_hook_form
     __stsenv_role=${STSENV_ROLE-}
     __stsenv_minutes=-1 # forces the first draw
     __stsenv_prompt_off=${STSENV_DISABLE_PROMPT-}
@@ -283,31 +286,75 @@ __stsenv_clock() {
 # --- prompt hook ---
 # Runs before every prompt and spawns no process. It keeps $?: it returns the status it
 # was called with (PROMPT_COMMAND runs it as `... && :`, so `set -e` cannot end the shell).
-# The usual prompt costs one arithmetic test and one string comparison: inactive, or
-# before __stsenv_next (when the minute shown changes) with PS1 and the opt-out as this hook
-# left them, all in the one string compared. When the segment holds a character that the
-# options expanding PS1 treat differently (__stsenv_watch is set: see __stsenv_draw), those
-# options (promptvars in $BASHOPTS; POSIX mode, which bash flags with POSIXLY_CORRECT) are
-# in the string too.
-# Everything else, and every prompt of a bash without $EPOCHSECONDS (< 5.0), goes to
-# __stsenv_tick.
+# With $EPOCHSECONDS (bash >= 5) it has two forms, swapped by __stsenv_hook_form as a role
+# starts and ends, so that the usual prompt makes one test:
+# - no role: $PWD is the directory last looked at (see "directory");
+# - a role: before __stsenv_next (when the minute shown changes), the one string of $PWD,
+#   the opt-out and PS1 is as this hook left it. When the segment holds a character that
+#   the options expanding PS1 treat differently (__stsenv_watch is set: see __stsenv_draw),
+#   those options (promptvars in $BASHOPTS; POSIX mode, which bash flags with
+#   POSIXLY_CORRECT) are in the string too.
+# Both compare with a pattern (__stsenv_literal): `== $pattern` skips the quoting that
+# `== "$text"` costs at every prompt. Everything else, and every prompt of a bash without
+# $EPOCHSECONDS (< 5.0), goes to __stsenv_due.
 if ((BASH_VERSINFO[0] >= 5)) && [[ -n ${EPOCHSECONDS-} && $EPOCHSECONDS != *[!0-9]* ]]; then
-    __stsenv_prompt_hook() {
-        __stsenv_status=$?
-        [[ ${PWD-} == "$__stsenv_dir_pwd" ]] || __stsenv_dir_changed
-        ((EPOCHSECONDS < __stsenv_next)) &&
-            [[ ${STSENV_DISABLE_PROMPT-}/${__stsenv_watch:+$BASHOPTS${POSIXLY_CORRECT+/posix}}/${PS1-} == "$__stsenv_drawn" ]] ||
-            ((!__stsenv_expiry)) || __stsenv_tick
-        return $__stsenv_status # digits: no quotes, the cheapest return (aliases: see the top)
+    __stsenv_hook_form() {
+        if ((__stsenv_expiry)); then
+            # shellcheck disable=SC2015,SC2053 # either failing test is due; patterns on purpose
+            __stsenv_prompt_hook() {
+                __stsenv_status=$?
+                ((EPOCHSECONDS < __stsenv_next)) &&
+                    [[ ${PWD-}/${STSENV_DISABLE_PROMPT-}/${__stsenv_watch:+$BASHOPTS${POSIXLY_CORRECT+/posix}}/${PS1-} == $__stsenv_drawn ]] ||
+                    __stsenv_due
+                return $__stsenv_status # digits: no quotes, the cheapest return (aliases: see the top)
+            }
+        else
+            # shellcheck disable=SC2053 # a pattern on purpose
+            __stsenv_prompt_hook() {
+                __stsenv_status=$?
+                [[ ${PWD-} == $__stsenv_dir_seen ]] || __stsenv_due
+                return $__stsenv_status
+            }
+        fi
     }
 else
+    __stsenv_hook_form() { :; }
     __stsenv_prompt_hook() {
         __stsenv_status=$?
-        [[ ${PWD-} == "$__stsenv_dir_pwd" ]] || __stsenv_dir_changed
-        ((!__stsenv_expiry)) || __stsenv_tick
-        return $__stsenv_status # digits: no quotes, the cheapest return (aliases: see the top)
+        __stsenv_due
+        return $__stsenv_status
     }
 fi
+__stsenv_hook_form
+
+# Something may be due: a new directory, then (a role active) a new minute, the expiry or
+# a prompt to redraw.
+__stsenv_due() {
+    [[ ${PWD-} == "$__stsenv_dir_pwd" ]] || __stsenv_dir_changed
+    ((!__stsenv_expiry)) || __stsenv_tick
+}
+
+# A pattern that matches exactly the text $2, into the variable named $1: `\` before each
+# character that patterns (extglob's too) give a meaning.
+__stsenv_literal() {
+    \builtin local __stsenv_p="$2" # (quoted: see __stsenv_dir_changed)
+    case $__stsenv_p in
+    *[][\\*?\(\)\|+@!]*)
+        __stsenv_p=${__stsenv_p//\\/\\\\}
+        __stsenv_p=${__stsenv_p//\*/\\*}
+        __stsenv_p=${__stsenv_p//\?/\\?}
+        __stsenv_p=${__stsenv_p//\[/\\[}
+        __stsenv_p=${__stsenv_p//\]/\\]}
+        __stsenv_p=${__stsenv_p//\(/\\(}
+        __stsenv_p=${__stsenv_p//\)/\\)}
+        __stsenv_p=${__stsenv_p//\|/\\|}
+        __stsenv_p=${__stsenv_p//+/\\+}
+        __stsenv_p=${__stsenv_p//@/\\@}
+        __stsenv_p=${__stsenv_p//!/\\!}
+        ;;
+    esac
+    \builtin printf -v "$1" '%s' "$__stsenv_p"
+}
 
 # --- tick / expiry / warning ---
 # A role is active and something is due: a new minute, the expiry, or a prompt to redraw.
@@ -387,7 +434,7 @@ __stsenv_draw() {
     fi
     __stsenv_ps1_remove
     __stsenv_watch=''
-    __stsenv_drawn=$__stsenv_prompt_off//${PS1-}
+    __stsenv_literal __stsenv_drawn "${__stsenv_dir_pwd-}/$__stsenv_prompt_off//${PS1-}"
     [[ $__stsenv_prompt_off != 1 ]] || \builtin return 0
     # A prompt framework that draws its own segment (starship's aws module reads
     # AWS_CREDENTIAL_EXPIRATION): stand aside, unless STSENV_DISABLE_PROMPT=0 asks for it.
@@ -427,7 +474,9 @@ __stsenv_draw() {
         fi
     fi
     PS1=$__stsenv_ps1_inserted${PS1-}
-    __stsenv_drawn=$__stsenv_prompt_off/${__stsenv_watch:+$BASHOPTS${POSIXLY_CORRECT+/posix}}/$PS1
+    # (The directory last looked at, not $PWD: a `cd` in the command that drew is still due.)
+    __stsenv_literal __stsenv_drawn \
+        "${__stsenv_dir_pwd-}/$__stsenv_prompt_off/${__stsenv_watch:+$BASHOPTS${POSIXLY_CORRECT+/posix}}/$PS1"
 }
 
 # Strip exactly what __stsenv_draw inserted, so PS1 is byte-identical afterwards.
@@ -496,8 +545,8 @@ fi
 # reads the file. Paths are data: quoted everywhere, and kept in a list between `//`
 # (which no path that bash gives $PWD contains).
 __stsenv_dir_pwd=${__stsenv_dir_pwd-} __stsenv_dir_file=${__stsenv_dir_file-}
-__stsenv_dir_warned=${__stsenv_dir_warned-}
-\builtin export -n __stsenv_dir_pwd __stsenv_dir_file __stsenv_dir_warned
+__stsenv_dir_seen=${__stsenv_dir_seen-} __stsenv_dir_warned=${__stsenv_dir_warned-}
+\builtin export -n __stsenv_dir_pwd __stsenv_dir_file __stsenv_dir_seen __stsenv_dir_warned
 
 __stsenv_dir_changed() {
     # Untraced, as the wrapper: entering and leaving copy the role's secrets.
@@ -514,6 +563,11 @@ __stsenv_dir_changed() {
     # (Quoted: `\builtin local` is not parsed as a declaration, so it would split a value.)
     \builtin local __stsenv_d="${PWD-}" __stsenv_f=''
     __stsenv_dir_pwd=$__stsenv_d
+    # What the prompt hook compares $PWD with (a path without pattern characters is one).
+    __stsenv_dir_seen=$__stsenv_d
+    case $__stsenv_d in
+    *[][\\*?\(\)\|+@!]*) __stsenv_literal __stsenv_dir_seen "$__stsenv_d" ;;
+    esac
     [[ $__stsenv_d != / ]] || __stsenv_d=''
     # One test per level (the cheapest walk: bash runs few statements per level).
     until [[ -f $__stsenv_d/.stsenv.toml || $__stsenv_d != */* ]]; do

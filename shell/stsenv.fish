@@ -53,7 +53,7 @@ function stsenv --description 'Assume AWS IAM roles in this shell'
         case allow deny
             # A project file trusted or not any more: the next prompt looks at it again.
             command stsenv $argv; or return
-            set -e -g __stsenv_dir_pwd __stsenv_dir_warned
+            set -e -g __stsenv_dir_pwd __stsenv_dir_warned __stsenv_idle
             set -g -u __stsenv_dir_recheck 1
         case doctor
             # doctor checks this hook from outside: tell it the shell, the hook's version
@@ -197,6 +197,7 @@ function __stsenv_activate
         return 1
     end
     set -g -u __stsenv_expiry $STSENV_EXPIRY
+    set -e -g __stsenv_idle # the prompt hook has a role to show
     set -g -u __stsenv_stamp "$STSENV_STAMP"
     set -g -u __stsenv_role "$STSENV_ROLE"
     set -g -u __stsenv_prompt_off "$STSENV_DISABLE_PROMPT"
@@ -229,11 +230,23 @@ function __stsenv_clock
 end
 
 # --- prompt hook ---
-# Runs before every prompt. Spawns no process.
+# Runs before every prompt. Spawns no process. With no role the usual prompt makes one
+# test: __stsenv_idle is set while nothing can be due before $PWD changes (fish says so at
+# once: __stsenv_pwd_changed erases it) or a role starts (__stsenv_activate erases it).
+# With a role, every prompt runs __stsenv_tick (fish's clock is the stamp file's mtime).
 function __stsenv_prompt_hook --on-event fish_prompt
+    set -q -g __stsenv_idle; and return 0
     builtin test "$PWD" = "$__stsenv_dir_pwd"; or __stsenv_dir_changed
-    set -q -g __stsenv_expiry; or return 0
-    __stsenv_tick
+    if set -q -g __stsenv_expiry
+        __stsenv_tick
+    else
+        set -g -u __stsenv_idle 1
+    end
+end
+
+# $PWD changed (in a function or script too): the next prompt looks at the directory.
+function __stsenv_pwd_changed --on-variable PWD
+    set -e -g __stsenv_idle
 end
 
 # --- tick / expiry / warning ---

@@ -71,6 +71,7 @@ stsenv() {
         # A project file trusted or not any more: the next prompt looks at it again.
         \command stsenv "$@" || \builtin return
         \builtin typeset -g +x __stsenv_dir_pwd= __stsenv_dir_recheck=1 __stsenv_dir_warned=
+        \builtin typeset -g __stsenv_drawn= # (a role active: its prompts are due too)
         ;;
     (doctor)
         # doctor checks this hook from outside: tell it the shell, the hook's version and
@@ -243,25 +244,32 @@ __stsenv_clock() {
 # --- prompt hook ---
 # Runs before every prompt (precmd). Spawns no process. zsh hands every precmd function
 # the user's $? and restores it for the prompt itself, so this returns 0: under ERR_EXIT
-# a non-zero status here would end the shell. The usual prompt costs one arithmetic test
-# and one string comparison: before __stsenv_next (the next second at which anything shown
-# changes) with PS1, the opt-out and the prompt options (which decide how PS1 is expanded)
-# as this hook left them, or no role at all.
+# a non-zero status here would end the shell. The usual prompt makes one test: no role and
+# $PWD the directory last looked at (see "directory"); or, a role active, before
+# __stsenv_next (the next second at which anything shown changes) with $PWD, PS1, the
+# opt-out and the prompt options (which decide how PS1 is expanded) as this hook left
+# them. Everything else goes to __stsenv_due.
 if [[ ${parameters[EPOCHSECONDS]-} == *special* ]]; then
     __stsenv_prompt_hook() {
-        [[ $PWD == "$__stsenv_dir_pwd" ]] || __stsenv_dir_changed
-        ((EPOCHSECONDS < __stsenv_next)) &&
-            [[ ${STSENV_DISABLE_PROMPT-}/${options[promptsubst]}${options[promptbang]}${options[promptpercent]}/$PS1 == "$__stsenv_drawn" ]] ||
-            [[ -z ${__stsenv_expiry-} ]] || __stsenv_tick
+        [[ -z ${__stsenv_expiry-} && $PWD == "$__stsenv_dir_pwd" ]] ||
+            [[ EPOCHSECONDS -lt __stsenv_next &&
+                $PWD/${STSENV_DISABLE_PROMPT-}/${options[promptsubst]}${options[promptbang]}${options[promptpercent]}/$PS1 == "$__stsenv_drawn" ]] ||
+            __stsenv_due
         \builtin return 0
     }
 else
     __stsenv_prompt_hook() {
-        [[ $PWD == "$__stsenv_dir_pwd" ]] || __stsenv_dir_changed
-        [[ -z ${__stsenv_expiry-} ]] || __stsenv_tick
+        __stsenv_due
         \builtin return 0
     }
 fi
+
+# Something may be due: a new directory, then (a role active) a new minute, the expiry or
+# a prompt to redraw.
+__stsenv_due() {
+    [[ $PWD == "$__stsenv_dir_pwd" ]] || __stsenv_dir_changed
+    [[ -z ${__stsenv_expiry-} ]] || __stsenv_tick
+}
 
 # --- tick / expiry / warning ---
 # A role is active and something is due: a new minute, the expiry, or a prompt to redraw.
@@ -338,8 +346,9 @@ __stsenv_draw() {
         fi
     fi
     __stsenv_ps1_remove
-    # What the prompt hook compares: the opt-out, the prompt options, PS1.
-    \builtin local __stsenv_how=$__stsenv_prompt_off/${options[promptsubst]}${options[promptbang]}${options[promptpercent]}
+    # What the prompt hook compares: the directory last looked at (not $PWD: a `cd` in the
+    # command that drew is still due), the opt-out, the prompt options, PS1.
+    \builtin local __stsenv_how=${__stsenv_dir_pwd-}/$__stsenv_prompt_off/${options[promptsubst]}${options[promptbang]}${options[promptpercent]}
     \builtin typeset -g __stsenv_drawn=$__stsenv_how/$PS1
     [[ $__stsenv_prompt_off != 1 ]] || \builtin return 0
     # A prompt framework that draws its own segment (starship's aws module reads
@@ -432,11 +441,27 @@ __stsenv_dir_changed() {
     \builtin local __stsenv_d="$PWD" __stsenv_f=
     \builtin typeset -g +x __stsenv_dir_pwd="$PWD"
     [[ $__stsenv_d != / ]] || __stsenv_d=
-    # One test per level (the cheapest walk: bash runs few statements per level).
-    until [[ -f $__stsenv_d/.stsenv.toml || $__stsenv_d != */* ]]; do
-        __stsenv_d=${__stsenv_d%/*}
-    done
-    [[ ! -f $__stsenv_d/.stsenv.toml ]] || __stsenv_f=$__stsenv_d/.stsenv.toml
+    # The nearest file. zsh's tests are cheap and its loops are not: the 16 nearest levels
+    # in one test (`:h`: the path without its last part; at / it stays /); level by level
+    # only when one of them has a file, or above them.
+    if [[ -f $__stsenv_d/.stsenv.toml || -f ${__stsenv_d:h}/.stsenv.toml ||
+        -f ${__stsenv_d:h:h}/.stsenv.toml || -f ${__stsenv_d:h:h:h}/.stsenv.toml ||
+        -f ${__stsenv_d:h:h:h:h}/.stsenv.toml || -f ${__stsenv_d:h:h:h:h:h}/.stsenv.toml ||
+        -f ${__stsenv_d:h:h:h:h:h:h}/.stsenv.toml || -f ${__stsenv_d:h:h:h:h:h:h:h}/.stsenv.toml ||
+        -f ${__stsenv_d:h:h:h:h:h:h:h:h}/.stsenv.toml ||
+        -f ${__stsenv_d:h:h:h:h:h:h:h:h:h}/.stsenv.toml ||
+        -f ${__stsenv_d:h:h:h:h:h:h:h:h:h:h}/.stsenv.toml ||
+        -f ${__stsenv_d:h:h:h:h:h:h:h:h:h:h:h}/.stsenv.toml ||
+        -f ${__stsenv_d:h:h:h:h:h:h:h:h:h:h:h:h}/.stsenv.toml ||
+        -f ${__stsenv_d:h:h:h:h:h:h:h:h:h:h:h:h:h}/.stsenv.toml ||
+        -f ${__stsenv_d:h:h:h:h:h:h:h:h:h:h:h:h:h:h}/.stsenv.toml ||
+        -f ${__stsenv_d:h:h:h:h:h:h:h:h:h:h:h:h:h:h:h}/.stsenv.toml ]] ||
+        [[ ${__stsenv_d:h:h:h:h:h:h:h:h:h:h:h:h:h:h:h:h} != / ]]; then
+        until [[ -f $__stsenv_d/.stsenv.toml || $__stsenv_d != */* ]]; do
+            __stsenv_d=${__stsenv_d%/*}
+        done
+        [[ ! -f $__stsenv_d/.stsenv.toml ]] || __stsenv_f=$__stsenv_d/.stsenv.toml
+    fi
     if [[ $__stsenv_f == "$__stsenv_dir_file" && -z ${__stsenv_dir_recheck-} ]]; then
         \builtin return 0
     fi

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -270,6 +271,73 @@ def test_prompts_and_cds_without_a_governing_file_start_no_process(
     with shell.count_processes() as created:
         shell.run("cd projA")
     assert created
+
+
+# The prompt hook's slow path, counted: bash and zsh's __stsenv_due; fish's walk (its usual
+# prompt with a role always runs the tick, as it always did).
+COUNT_SLOW = {
+    "bash": 'eval "__t_slow() $(declare -f __stsenv_due | tail -n +2)"; '
+    "__stsenv_due() { ((++__t_n)); __t_slow; }; __t_n=0",
+    "zsh": "functions -c __stsenv_due __t_slow; __stsenv_due() { ((++__t_n)); __t_slow; }; __t_n=0",
+    "fish": "functions -c __stsenv_dir_changed __t_slow; function __stsenv_dir_changed; "
+    "set -g __t_n (math $__t_n + 1); __t_slow; end; set -g __t_n 0",
+}
+
+
+# Sibling directories: the second is matched by the first read as a pattern (extglob's too).
+PATTERN_PAIRS = [
+    ("q*", "qZ"),
+    ("r?", "rZ"),
+    ("[s]", "s"),
+    ("@(t)", "t"),
+    ("+(u)", "uu"),
+    ("v\\w", "vw"),
+]
+
+
+@pytest.mark.parametrize("kind", SHELLS)
+def test_a_prompt_with_nothing_to_do_stays_on_the_fast_path(
+    kind: str, start_shell: StartShell, env: dict[str, str], tmp_path: Path
+) -> None:
+    """A prompt whose $PWD, role and PS1 did not change never reaches the slow path, with or
+    without a role, in directories whose names hold pattern characters (bash compares with
+    a pattern made from the path); a cd reaches it once, also to a directory that the last
+    one's name, read as a pattern, would match."""
+    odd = tmp_path / "a*b?c[d]e(f)g|h+i@j!k\\l m&n"
+    for pair in PATTERN_PAIRS:
+        for name in pair:
+            (odd / name).mkdir(parents=True)
+    shell = start_shell(kind, env)
+    shell.run(f"cd '{odd}'")
+    shell.run(COUNT_SLOW[kind])
+
+    def slow() -> int:
+        return int(shell.variable("__t_n") or "-1")
+
+    def cds_are_seen() -> None:
+        for first, second in PATTERN_PAIRS:
+            shell.run(f"cd '{odd}/{first}'")
+            before = slow()
+            shell.run(f"cd '../{second}'")
+            assert slow() - before == 1, (first, second)
+        shell.run(f"cd '{odd}'")
+
+    for _ in range(3):
+        shell.run("")
+    assert slow() == 0
+    cds_are_seen()
+    shell.run("stsenv use s3Full")
+    assert role(shell) == "s3Full"
+    # A new role shows "60m" for a second, then the minute changes: one slow prompt to
+    # redraw, then none for 59 s.
+    time.sleep(1.5)
+    shell.run("")
+    before = slow()
+    for _ in range(4):
+        shell.run("")
+    assert slow() == before
+    cds_are_seen()
+    assert role(shell) == "s3Full"
 
 
 HOSTILE_NAMES = ["new\nline", "$(touch pwned)", "`touch pwned`", 'it\'s "q" \\ x', "-n"]

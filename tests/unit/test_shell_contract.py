@@ -21,13 +21,20 @@ SHELL_DIR = REPO / "shell"
 KINDS = ("bash", "zsh", "fish")
 # Helpers only one dialect needs (each is in the README's second table).
 EXTRAS = {
-    "bash": {"__stsenv_install", "__stsenv_ps1_remove"},
-    "zsh": {"__stsenv_ps1_remove"},
+    "bash": {
+        "__stsenv_install",
+        "__stsenv_ps1_remove",
+        "__stsenv_due",
+        "__stsenv_hook_form",
+        "__stsenv_literal",
+    },
+    "zsh": {"__stsenv_ps1_remove", "__stsenv_due"},
     "fish": {
         "__stsenv_run_with_baseline",
         "__stsenv_wrap_prompt",
         "__stsenv_unwrap_prompt",
         "__stsenv_prompt_is_ours",
+        "__stsenv_pwd_changed",
     },
 }
 # What each shell prints once the file is loaded: its __stsenv_* functions, a separator,
