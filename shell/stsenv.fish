@@ -423,8 +423,9 @@ end
 # tree the hook entered puts back the state from before it, with no process; entering one
 # runs the program once (`stsenv __enter FILE` through the wrapper, asking nothing), which
 # reads the file as data and changes nothing unless the user allowed it. The shell never
-# reads the file. The prompt event, not `--on-variable PWD`, notices: a new shell opened in
-# the tree has no PWD event, and a function that visits a directory should not enter it.
+# reads the file. The prompt event, not `--on-variable PWD`, notices (the PWD event only
+# marks the next prompt as due): a new shell opened in the tree has no PWD event, and a
+# function that visits a directory should not enter it.
 
 function __stsenv_dir_changed
     set -l fish_trace # entering and leaving copy the role's secrets: never traced
