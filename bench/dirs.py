@@ -1,11 +1,10 @@
 """Roles that follow the directory: what the `.stsenv.toml` support costs, as ratios taken
 in the same run (docs/DESIGN.md, "What it may cost").
 
-1. A prompt whose $PWD did not change: the prompt hook as shipped against the same hook
-   without its one directory comparison (the function is read back from the loaded shell
-   and that line dropped: "today's" hook, timed in the same loop).
+1. A prompt whose $PWD did not change: the prompt hook as shipped against "today's" hook,
+   the one shipped before `.stsenv.toml` support (BASELINE), timed in the same loop.
 2. A `cd` among directories without a governing file: __stsenv_dir_changed, the walk up to
-   / with builtin tests, in a directory 12 levels below a temporary root.
+   / with builtin tests, in a directory 12 levels below /.
 3. Entering a governed directory whose role is cached: `stsenv __enter FILE` (the one
    process the hook starts) against a cached `stsenv use` of the same role.
 """
@@ -281,8 +280,8 @@ def measure(bench: Bench) -> None:
         "support (bench/dirs.py BASELINE: the same text, its state in copies of its own), "
         "called in the same loop, interleaved, in the same state (no role, or the same role "
         "drawn); net of the empty loop; a timed prompt that took either hook's slow path "
-        "fails the run (fish: each call is the event handler alone; with a role both run "
-        "the tick, as fish's hook always did). "
+        "fails the run (fish: each call is a whole prompt, the event handler then "
+        "fish_prompt; with a role both run the tick, as fish's hook always did). "
         f"The walk: `__stsenv_dir_changed` in a directory {DEPTH} levels below / "
         f"(/tmp/stsenv-walk-XXXX/d0/.../d{DEPTH - 3}), every call testing each level up to / "
         "with no governing file found. Entering: hyperfine, interleaved."
