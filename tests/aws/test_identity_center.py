@@ -35,6 +35,7 @@ from support.identity_center import (
     write_sso_config,
 )
 from support.local_aws import LocalAws
+from support.program import caller_arn
 
 ADMIN_ARN = f"arn:aws:sts::{MOTO_ACCOUNT}:assumed-role/AdministratorAccess/{USER}"
 
@@ -355,18 +356,7 @@ def test_botocore_provider_legacy_profile(center: IdentityCenter, sso_env: dict[
 def test_aws_cli_v1_runs_as_the_sso_role(center: IdentityCenter, sso_env: dict[str, str]) -> None:
     write_cli_v2_token(Path(sso_env["HOME"]), center.issue_token())
     aws = f"{VENV_BIN}/aws"
-    who = run(
-        sso_env,
-        aws,
-        "sts",
-        "get-caller-identity",
-        "--profile",
-        "dev-admin",
-        "--query",
-        "Arn",
-        "--output",
-        "text",
-    )
+    who = caller_arn(sso_env, "dev-admin")
     assert who.returncode == 0, who.stderr
     assert who.stdout.strip() == ADMIN_ARN
 
@@ -384,17 +374,6 @@ def test_aws_cli_v1_runs_as_the_sso_role(center: IdentityCenter, sso_env: dict[s
 
 def test_aws_cli_v1_legacy_profile(center: IdentityCenter, sso_env: dict[str, str]) -> None:
     write_cli_v2_token(Path(sso_env["HOME"]), center.issue_token(), session_name=None)
-    who = run(
-        sso_env,
-        f"{VENV_BIN}/aws",
-        "sts",
-        "get-caller-identity",
-        "--profile",
-        "legacy-admin",
-        "--query",
-        "Arn",
-        "--output",
-        "text",
-    )
+    who = caller_arn(sso_env, "legacy-admin")
     assert who.returncode == 0, who.stderr
     assert who.stdout.strip() == ADMIN_ARN

@@ -21,7 +21,6 @@ from typing import Any
 import boto3
 import botocore.session
 import pytest
-from support.emulator import VENV_BIN
 from support.identity_center import (
     MOTO_ACCOUNT,
     SSO_REGION,
@@ -34,6 +33,7 @@ from support.identity_center import (
     write_sso_config,
 )
 from support.local_aws import REGION, LocalAws
+from support.program import caller_arn
 
 from stsenv.aws import sso
 from stsenv.aws.sso_listing import LISTING_TTL, SignIn, find_sign_in, load_cached_assignments
@@ -228,23 +228,7 @@ def test_login_end_to_end_shares_the_sign_in_with_the_aws_cli(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0 and done.stdout.strip() == ADMIN_ARN, done.stderr
-    cli = subprocess.run(
-        [
-            f"{VENV_BIN}/aws",
-            "sts",
-            "get-caller-identity",
-            "--profile",
-            "dev-admin",
-            "--query",
-            "Arn",
-            "--output",
-            "text",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    cli = caller_arn(env, "dev-admin")
     assert cli.returncode == 0 and cli.stdout.strip() == ADMIN_ARN, cli.stderr
 
     # A second login reuses the client registration (kept 0600 next to the tokens).

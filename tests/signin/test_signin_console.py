@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from support.emulator import VENV_BIN
 from support.local_aws import LocalAws
+from support.program import caller_arn
 from support.signin import CHROMIUM, CHROMIUM_FLAGS, STSENV, browser, one_line, run
 from support.signin_standin import SignInStandIn, login_config, session_arn
 
@@ -569,23 +570,7 @@ def test_use_login_signs_in_first_and_the_aws_cli_uses_the_session(
     assert done.returncode == 0, done.stderr
     assert "AWS_SESSION_TOKEN" in done.stdout and signin.calls["Authorize"] == 1
     # The AWS CLI (v1 here, on the same botocore) is a client of the file stsenv wrote.
-    who = subprocess.run(
-        [
-            str(Path(VENV_BIN) / "aws"),
-            "sts",
-            "get-caller-identity",
-            "--profile",
-            "console",
-            "--query",
-            "Arn",
-            "--output",
-            "text",
-        ],
-        env=console_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    who = caller_arn(console_env, "console")
     assert who.returncode == 0, who.stderr
     assert "assumed-role/AdministratorAccess/admin" in who.stdout
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
 import time
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from support.identity_center import (
     approve_when_pending,
     token_cache_path,
 )
+from support.program import caller_arn
 from support.signin import browser, one_line, run
 
 AWS = str(Path(VENV_BIN) / "aws")
@@ -59,23 +59,7 @@ def test_login_in_chromium_with_pkce_serves_the_aws_cli(
     assert saved["startUrl"].startswith("https://") and saved["refreshToken"]
     assert saved["accessToken"] not in done.stderr
     # The AWS CLI (its own botocore, its SSO provider) works from that token file.
-    who = subprocess.run(
-        [
-            AWS,
-            "sts",
-            "get-caller-identity",
-            "--profile",
-            "dev-admin",
-            "--query",
-            "Arn",
-            "--output",
-            "text",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    who = caller_arn(env, "dev-admin")
     assert who.returncode == 0, who.stderr
     assert (
         who.stdout.strip() == f"arn:aws:sts::{MOTO_ACCOUNT}:assumed-role/AdministratorAccess/taro"

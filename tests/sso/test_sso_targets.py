@@ -16,7 +16,6 @@ from pathlib import Path
 
 import boto3
 import pytest
-from support.emulator import VENV_BIN
 from support.identity_center import (
     MOTO_ACCOUNT,
     SESSION_NAME,
@@ -26,11 +25,11 @@ from support.identity_center import (
     write_cli_v2_token,
 )
 from support.local_aws import REGION, LocalAws
+from support.program import caller_arn, one_error_line
+from support.program import stsenv as run
 from support.shells import SHELLS, InteractiveShell
 
 StartShell = Callable[..., InteractiveShell]
-STSENV = str(Path(VENV_BIN) / "stsenv")
-AWS = str(Path(VENV_BIN) / "aws")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
 
 
@@ -43,25 +42,11 @@ def signed_in(env: dict[str, str], center: IdentityCenter, legacy: bool = False)
         write_cli_v2_token(home, center.issue_token())
 
 
-def run(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [STSENV, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-
-
 def one_line(done: subprocess.CompletedProcess[str], status: int, *parts: str) -> str:
-    assert (done.returncode, done.stdout) == (status, ""), done.stderr
-    lines = done.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("stsenv: "), done.stderr
+    line = one_error_line(done, status, "stsenv: ")
     for part in parts:
-        assert part in lines[0], lines[0]
-    return lines[0]
+        assert part in line, line
+    return line
 
 
 def shell_lines(output: str) -> list[str]:
@@ -93,23 +78,7 @@ def test_login_signs_in_for_the_aws_cli_too(
     saved = json.loads(token.read_text())
     assert saved["accessToken"] not in done.stderr and saved["refreshToken"]
     # The AWS CLI (its own botocore) now works with the profile, from the same token file.
-    who = subprocess.run(
-        [
-            AWS,
-            "sts",
-            "get-caller-identity",
-            "--profile",
-            "dev-admin",
-            "--query",
-            "Arn",
-            "--output",
-            "text",
-        ],
-        env=sso_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    who = caller_arn(sso_env, "dev-admin")
     assert who.returncode == 0, who.stderr
     admin = f"arn:aws:sts::{MOTO_ACCOUNT}:assumed-role/AdministratorAccess/taro"
     assert who.stdout.strip() == admin

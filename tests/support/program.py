@@ -1,5 +1,4 @@
-"""What the tests of the real program (test_trust_program_*.py) share: running it, and the
-house rule for its errors."""
+"""What the tests of the real program share: running it, and the house rule for its errors."""
 
 from __future__ import annotations
 
@@ -10,20 +9,28 @@ from pathlib import Path
 from support.emulator import VENV_BIN
 
 STSENV = str(Path(VENV_BIN) / "stsenv")
+AWS_CLI = str(Path(VENV_BIN) / "aws")  # the AWS CLI v1, on the venv's botocore
+ARN_TEXT = ("--query", "Arn", "--output", "text")
 
 
 def stsenv(
-    env: dict[str, str], *args: str, cwd: Path | None = None
+    env: dict[str, str],
+    *args: str,
+    cwd: Path | None = None,
+    timeout: float = 120,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """The real program, its stdout a pipe (never a terminal), no controlling terminal."""
+    """The real program, its stdout a pipe (never a terminal), no controlling terminal; its
+    stdin `stdin` (text), else nothing."""
     return subprocess.run(
         [STSENV, *args],
         env=with_pythonpath(env),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         cwd=cwd,
-        stdin=subprocess.DEVNULL,
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
         start_new_session=True,
     )
 
@@ -42,3 +49,14 @@ def with_pythonpath(env: dict[str, str]) -> dict[str, str]:
     the code (`git archive HEAD src | tar -x -C /tmp/old; PYTHONPATH=/tmp/old/src pytest`)."""
     path = os.environ.get("PYTHONPATH")
     return {**env, "PYTHONPATH": path} if path else env
+
+
+def caller_arn(env: dict[str, str], profile: str) -> subprocess.CompletedProcess[str]:
+    """`aws sts get-caller-identity --profile PROFILE`: the ARN the AWS CLI acts as, on stdout."""
+    return subprocess.run(
+        [AWS_CLI, "sts", "get-caller-identity", "--profile", profile, *ARN_TEXT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )

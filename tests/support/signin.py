@@ -6,10 +6,11 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from support.emulator import VENV_BIN
+from support.program import STSENV
+from support.program import stsenv as run
 from support.shells import need_tool
 
-STSENV = str(Path(VENV_BIN) / "stsenv")
+__all__ = ["CHROMIUM", "CHROMIUM_FLAGS", "STSENV", "browser", "one_line", "run"]
 
 
 CHROMIUM = "/usr/bin/chromium"
@@ -38,21 +39,6 @@ def browser(tmp_path: Path, kind: str = "chromium") -> tuple[str, Path]:
     script.write_text(f"#!/bin/sh\n{command}\n")
     script.chmod(0o755)
     return str(script), page
-
-
-def run(
-    env: dict[str, str], *args: str, timeout: float = 90, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [STSENV, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        input=stdin,
-        stdin=None if stdin is not None else subprocess.DEVNULL,
-        start_new_session=True,
-    )
 
 
 def one_line(done: subprocess.CompletedProcess[str], status: int, *parts: str) -> str:
