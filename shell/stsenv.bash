@@ -29,18 +29,26 @@ fi
 # --- wrapper ---
 __stsenv_hook_version=0.1.0 # the program's version; `stsenv doctor` compares them
 
+# Run "$@" with tracing (`set -x`, `set -v`) off, then set it back as it was; its status is
+# theirs. The wrapper, __stsenv_restore and __stsenv_dir_changed call themselves through it:
+# they copy secrets (the role's keys, the saved baseline).
+__stsenv_untraced() {
+    \builtin local __stsenv_rc=0 __stsenv_o=$-
+    \builtin set +xv
+    "$@" || __stsenv_rc=$?
+    case $__stsenv_o in *x*) \builtin set -x ;; esac
+    case $__stsenv_o in *v*) \builtin set -v ;; esac
+    \builtin return "$__stsenv_rc"
+}
+
 # Only verbs that change the environment are evaluated, and only on success.
 stsenv() {
     # Under `set -x` / `set -v` the secrets would be traced (the role's keys, the saved
     # baseline): the wrapper runs itself with tracing off, then sets it back as it was.
     case $- in
     *[xv]*)
-        \builtin local __stsenv_rc=0 __stsenv_o=$-
-        \builtin set +xv
-        stsenv "$@" || __stsenv_rc=$?
-        case $__stsenv_o in *x*) \builtin set -x ;; esac
-        case $__stsenv_o in *v*) \builtin set -v ;; esac
-        \builtin return "$__stsenv_rc"
+        __stsenv_untraced stsenv "$@"
+        \builtin return
         ;;
     esac
     \builtin local __stsenv_out __stsenv_rc=0 __stsenv_args __stsenv_own
@@ -190,11 +198,7 @@ __stsenv_restore() {
     # Untraced, as the wrapper (the expiry path calls this from the prompt hook).
     case $- in
     *[xv]*)
-        \builtin local __stsenv_o=$-
-        \builtin set +xv
-        __stsenv_restore
-        case $__stsenv_o in *x*) \builtin set -x ;; esac
-        case $__stsenv_o in *v*) \builtin set -v ;; esac
+        __stsenv_untraced __stsenv_restore
         \builtin return 0
         ;;
     esac
@@ -552,11 +556,7 @@ __stsenv_dir_changed() {
     # Untraced, as the wrapper: entering and leaving copy the role's secrets.
     case $- in
     *[xv]*)
-        \builtin local __stsenv_o=$-
-        \builtin set +xv
-        __stsenv_dir_changed
-        case $__stsenv_o in *x*) \builtin set -x ;; esac
-        case $__stsenv_o in *v*) \builtin set -v ;; esac
+        __stsenv_untraced __stsenv_dir_changed
         \builtin return 0
         ;;
     esac

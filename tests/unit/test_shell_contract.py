@@ -27,6 +27,7 @@ EXTRAS = {
         "__stsenv_due",
         "__stsenv_hook_form",
         "__stsenv_literal",
+        "__stsenv_untraced",
     },
     "zsh": {"__stsenv_ps1_remove", "__stsenv_due"},
     "fish": {
