@@ -7,21 +7,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from support import keys as keys_support
-from support.keys import KeysWorld, Machine, pass_store
+from support.keys import KeysWorld, Machine
 
 keys_world = keys_support.keys_world
-
-
-@pytest.fixture
-def chain(tmp_path: Path) -> Iterator[dict[str, str]]:
-    home = tmp_path / "kc"
-    home.mkdir()
-    yield from pass_store(home)
+chain = keys_support.pass_keychain
 
 
 def _machine(

@@ -255,6 +255,14 @@ def pass_store(home: Path) -> Iterator[dict[str, str]]:
         subprocess.run(["gpgconf", "--kill", "all"], env=env, capture_output=True, timeout=30)
 
 
+@pytest.fixture
+def pass_keychain(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """One keychain, `pass`: for tests about the files, not about each keychain."""
+    home = tmp_path / "kc"
+    home.mkdir()
+    yield from pass_store(home)
+
+
 @pytest.fixture(params=["secret-service", "pass"])
 def keychain(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
     home = tmp_path / "keychain-home"
